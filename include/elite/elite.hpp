@@ -1,0 +1,74 @@
+// elite: EfficientNet-lite image classification in C++.
+//
+//   auto clf = elite::Classifier::load("models/efficientnet-lite0.tflite", {.threads = 2});
+//   if (!clf.ok()) { /* clf.status().message() names the file and the problem */ }
+//   auto probs = clf->run_file("panda.jpg");          // official eval preprocessing
+//   for (const auto& p : clf->top_k(*probs, 5)) printf("%s %.3f\n", p.label.c_str(), p.score);
+//
+// Inputs are RGB; tensors are NHWC float32 [1, H, W, 3] holding (pixel - 127) / 128.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "elite/status.h"
+
+namespace elite {
+
+struct Prediction {
+  int index = 0;
+  float score = 0.0f;
+  std::string label;  // empty when the model carries no label names
+};
+
+struct ClassifierOptions {
+  int threads = 1;
+};
+
+class Classifier {
+ public:
+  // Loads a float .tflite file and prepares it to run (weights packed, memory planned).
+  static Result<Classifier> load(const std::string& model_path,
+                                 const ClassifierOptions& options = {});
+  Classifier(Classifier&&) noexcept;
+  Classifier& operator=(Classifier&&) noexcept;
+  ~Classifier();
+
+  const std::string& model_name() const;  // e.g. "efficientnet-lite0", or empty
+  int input_height() const;
+  int input_width() const;
+  int num_classes() const;
+  const std::vector<std::string>& labels() const;
+  // Replaces the label names (e.g. from a --labels file); size must equal num_classes().
+  Status set_labels(std::vector<std::string> labels);
+
+  // Runs the model on a preprocessed tensor of input_height x input_width x 3 floats.
+  // Returns the class probabilities.
+  Result<std::vector<float>> run(const float* input, size_t size);
+  // Decoded RGB pixels (height x width x 3 bytes): official preprocessing, then run().
+  Result<std::vector<float>> run_pixels(const uint8_t* rgb, int height, int width);
+  // A JPEG or PNG file: decode, official preprocessing, run().
+  Result<std::vector<float>> run_file(const std::string& image_path);
+
+  // Pre-softmax values of the last run (empty if the model does not end in softmax).
+  std::vector<float> logits() const;
+  // The k highest scores, best first; ties go to the lower index.
+  std::vector<Prediction> top_k(const std::vector<float>& scores, int k) const;
+
+  const char* isa() const;  // kernel set in use: "avx512", "avx2" or "ref"
+  int threads() const;
+  size_t arena_bytes() const;
+
+ private:
+  struct Impl;
+  explicit Classifier(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+// Reads label names, one per line (trailing CR stripped).
+Result<std::vector<std::string>> read_labels_file(const std::string& path);
+
+}  // namespace elite

@@ -1,0 +1,131 @@
+// The public Classifier: a thin layer over the .tflite reader, the executor and the
+// official preprocessing.
+#include <algorithm>
+#include <fstream>
+#include <numeric>
+
+#include "elite/elite.hpp"
+#include "io/image/image.h"
+#include "io/tflite/tflite_reader.h"
+#include "preprocess/preprocess.h"
+#include "runtime/executor.h"
+
+namespace elite {
+
+struct Classifier::Impl {
+  std::unique_ptr<Executor> executor;
+  std::vector<std::string> labels;
+  std::string path;
+  int height = 0, width = 0, classes = 0;
+};
+
+Classifier::Classifier(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+Classifier::Classifier(Classifier&&) noexcept = default;
+Classifier& Classifier::operator=(Classifier&&) noexcept = default;
+Classifier::~Classifier() = default;
+
+Result<Classifier> Classifier::load(const std::string& model_path,
+                                    const ClassifierOptions& options) {
+  ELITE_ASSIGN_OR_RETURN(Graph graph, read_tflite_file(model_path));
+  const TensorDesc& in = graph.tensors[graph.input];
+  if (in.shape.size() != 4 || in.shape[0] != 1 || in.shape[3] != 3)
+    return Status::Error(model_path + ": the model input must be [1, H, W, 3], not " +
+                         shape_to_string(std::vector<int64_t>(in.shape.begin(), in.shape.end())));
+  auto impl = std::make_unique<Impl>();
+  impl->path = model_path;
+  impl->height = in.shape[1];
+  impl->width = in.shape[2];
+  impl->classes = static_cast<int>(graph.tensors[graph.output].numel());
+  impl->labels = graph.labels;
+  if (!impl->labels.empty() && static_cast<int>(impl->labels.size()) != impl->classes)
+    impl->labels.clear();  // metadata that does not fit the output is ignored
+  ExecutorOptions eo;
+  eo.threads = options.threads;
+  auto executor = Executor::create(graph, eo);
+  if (!executor.ok()) return executor.status().with_context(model_path);
+  impl->executor = std::move(executor).value();
+  return Classifier(std::move(impl));
+}
+
+const std::string& Classifier::model_name() const { return impl_->executor->graph().name; }
+int Classifier::input_height() const { return impl_->height; }
+int Classifier::input_width() const { return impl_->width; }
+int Classifier::num_classes() const { return impl_->classes; }
+const std::vector<std::string>& Classifier::labels() const { return impl_->labels; }
+const char* Classifier::isa() const { return impl_->executor->isa(); }
+int Classifier::threads() const { return impl_->executor->threads(); }
+size_t Classifier::arena_bytes() const { return impl_->executor->arena_bytes(); }
+
+Status Classifier::set_labels(std::vector<std::string> labels) {
+  if (static_cast<int>(labels.size()) != impl_->classes)
+    return Status::Error(std::to_string(labels.size()) + " labels given, but the model has " +
+                         std::to_string(impl_->classes) + " classes");
+  impl_->labels = std::move(labels);
+  return Status::Ok();
+}
+
+Result<std::vector<float>> Classifier::run(const float* input, size_t size) {
+  std::vector<float> probs(impl_->classes);
+  ELITE_RETURN_IF_ERROR(impl_->executor->run(input, size, probs.data(), probs.size()));
+  return probs;
+}
+
+Result<std::vector<float>> Classifier::run_pixels(const uint8_t* rgb, int height, int width) {
+  if (height < 1 || width < 1) return Status::Error("image has no pixels");
+  Image image;
+  image.height = height;
+  image.width = width;
+  image.rgb.assign(rgb, rgb + size_t{1} * height * width * 3);
+  if (impl_->height != impl_->width)
+    return Status::Error(impl_->path + ": non-square model inputs are not supported");
+  std::vector<float> x = preprocess_official(image, impl_->height);
+  return run(x.data(), x.size());
+}
+
+Result<std::vector<float>> Classifier::run_file(const std::string& image_path) {
+  ELITE_ASSIGN_OR_RETURN(Image image, decode_image_file(image_path));
+  if (impl_->height != impl_->width)
+    return Status::Error(impl_->path + ": non-square model inputs are not supported");
+  std::vector<float> x = preprocess_official(image, impl_->height);
+  return run(x.data(), x.size());
+}
+
+std::vector<float> Classifier::logits() const {
+  const float* l = impl_->executor->logits();
+  if (!l) return {};
+  return std::vector<float>(l, l + impl_->classes);
+}
+
+std::vector<Prediction> Classifier::top_k(const std::vector<float>& scores, int k) const {
+  std::vector<int> order(scores.size());
+  std::iota(order.begin(), order.end(), 0);
+  k = std::clamp(k, 0, static_cast<int>(scores.size()));
+  std::partial_sort(order.begin(), order.begin() + k, order.end(), [&](int a, int b) {
+    return scores[a] != scores[b] ? scores[a] > scores[b] : a < b;
+  });
+  std::vector<Prediction> out;
+  for (int i = 0; i < k; ++i) {
+    Prediction p;
+    p.index = order[i];
+    p.score = scores[order[i]];
+    if (order[i] < static_cast<int>(impl_->labels.size())) p.label = impl_->labels[order[i]];
+    out.push_back(std::move(p));
+  }
+  return out;
+}
+
+Result<std::vector<std::string>> read_labels_file(const std::string& path) {
+  std::ifstream f(path);
+  if (!f) return Status::Error(path + ": cannot open labels file");
+  std::vector<std::string> labels;
+  std::string line;
+  while (std::getline(f, line)) {
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    labels.push_back(line);
+  }
+  while (!labels.empty() && labels.back().empty()) labels.pop_back();
+  if (labels.empty()) return Status::Error(path + ": labels file is empty");
+  return labels;
+}
+
+}  // namespace elite

@@ -1,0 +1,77 @@
+#include "core/threadpool.h"
+
+#if defined(__x86_64__) || defined(__i386__)
+#include <immintrin.h>
+#define ELITE_CPU_RELAX() _mm_pause()
+#else
+#define ELITE_CPU_RELAX() ((void)0)
+#endif
+
+namespace elite {
+namespace {
+// About 50-100 us of spinning before a worker goes to sleep.
+constexpr int kSpinIterations = 20000;
+}  // namespace
+
+ThreadPool::ThreadPool(int threads) {
+  for (int i = 1; i < threads; ++i) workers_.emplace_back([this] { worker_loop(); });
+}
+
+ThreadPool::~ThreadPool() {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    stop_.store(true);
+    generation_.fetch_add(1);
+  }
+  wake_.notify_all();
+  for (auto& t : workers_) t.join();
+}
+
+void ThreadPool::drain() {
+  for (;;) {
+    const int task = next_task_.fetch_add(1, std::memory_order_relaxed);
+    if (task >= n_tasks_) return;
+    (*fn_)(task);
+  }
+}
+
+void ThreadPool::run(int n_tasks, const std::function<void(int)>& fn) {
+  if (n_tasks <= 0) return;
+  if (workers_.empty() || n_tasks == 1) {
+    for (int t = 0; t < n_tasks; ++t) fn(t);
+    return;
+  }
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    fn_ = &fn;
+    n_tasks_ = n_tasks;
+    next_task_.store(0, std::memory_order_relaxed);
+    pending_workers_.store(static_cast<int>(workers_.size()), std::memory_order_relaxed);
+    generation_.fetch_add(1, std::memory_order_release);
+  }
+  wake_.notify_all();
+  drain();
+  while (pending_workers_.load(std::memory_order_acquire) != 0) ELITE_CPU_RELAX();
+}
+
+void ThreadPool::worker_loop() {
+  uint64_t seen = generation_.load(std::memory_order_acquire);
+  for (;;) {
+    int spins = 0;
+    while (generation_.load(std::memory_order_acquire) == seen && spins < kSpinIterations) {
+      ELITE_CPU_RELAX();
+      ++spins;
+    }
+    if (generation_.load(std::memory_order_acquire) == seen) {
+      std::unique_lock<std::mutex> lock(mutex_);
+      wake_.wait(lock, [&] { return generation_.load(std::memory_order_acquire) != seen; });
+    }
+    seen = generation_.load(std::memory_order_acquire);
+    if (stop_.load()) return;
+    // fn_ and n_tasks_ were written before the release increment of generation_.
+    drain();
+    pending_workers_.fetch_sub(1, std::memory_order_acq_rel);
+  }
+}
+
+}  // namespace elite

@@ -1,0 +1,300 @@
+#include "runtime/executor.h"
+
+#include <algorithm>
+#include <cstring>
+#include <limits>
+
+#include "runtime/memory_plan.h"
+
+namespace elite {
+
+// One op, ready to run: geometry resolved, weights packed by the chosen kernel.
+struct Executor::Step {
+  enum class Kind { kGemm, kConv, kDwconv, kAdd, kMean, kSoftmax, kPad, kCopy };
+  Kind kind;
+  int in0 = -1, in1 = -1, out = -1;
+  ConvGeometry geom;
+  AlignedBuffer packed;
+  int m = 0, n = 0, k = 0;  // gemm
+  float out_min = -std::numeric_limits<float>::max();
+  float out_max = std::numeric_limits<float>::max();
+  float beta = 1.0f;
+  int pads[4] = {0, 0, 0, 0};
+};
+
+namespace {
+
+void activation_range(Activation a, float& lo, float& hi) {
+  lo = -std::numeric_limits<float>::max();
+  hi = std::numeric_limits<float>::max();
+  if (a == Activation::kRelu || a == Activation::kRelu6) lo = 0.0f;
+  if (a == Activation::kRelu6) hi = 6.0f;
+}
+
+std::string shape_str(const std::vector<int>& s) {
+  std::vector<int64_t> v(s.begin(), s.end());
+  return shape_to_string(v);
+}
+
+// [begin, end) of part `i` of `n` equal parts of `total` (multiples of `grain`).
+std::pair<int, int> split(int total, int parts, int i, int grain = 1) {
+  const int units = (total + grain - 1) / grain;
+  const int b = static_cast<int>(int64_t{units} * i / parts) * grain;
+  const int e = static_cast<int>(int64_t{units} * (i + 1) / parts) * grain;
+  return {std::min(b, total), std::min(e, total)};
+}
+
+}  // namespace
+
+Executor::~Executor() = default;
+
+Result<std::unique_ptr<Executor>> Executor::create(const Graph& graph,
+                                                   const ExecutorOptions& options) {
+  if (options.threads < 1 || options.threads > 256)
+    return Status::Error("threads must be between 1 and 256, got " +
+                         std::to_string(options.threads));
+  std::unique_ptr<Executor> e(new Executor());
+  e->graph_ = graph;
+  e->kernels_ = options.kernels ? options.kernels : &f32_kernels();
+  e->pool_ = std::make_unique<ThreadPool>(options.threads);
+  if (options.keep_logits && !graph.ops.empty() && graph.ops.back().kind == OpKind::kSoftmax &&
+      graph.ops.back().output == graph.output)
+    e->logits_tensor_ = graph.ops.back().inputs[0];
+  ELITE_RETURN_IF_ERROR(e->prepare());
+  return e;
+}
+
+Status Executor::prepare() {
+  const Graph& g = graph_;
+  const int nt = static_cast<int>(g.tensors.size());
+  auto valid = [&](int t) { return t >= 0 && t < nt; };
+  if (!valid(g.input) || !valid(g.output)) return Status::Error("graph has no input or output");
+  const F32Kernels& kr = *kernels_;
+  for (size_t i = 0; i < g.ops.size(); ++i) {
+    const Op& op = g.ops[i];
+    const std::string where = std::string(op_kind_name(op.kind)) + " op " + std::to_string(i);
+    if (op.inputs.empty() || !valid(op.output))
+      return Status::Error(where + ": missing input or output tensor");
+    for (int t : op.inputs)
+      if (!valid(t)) return Status::Error(where + ": bad input tensor index");
+    const TensorDesc& in = g.tensors[op.inputs[0]];
+    const TensorDesc& out = g.tensors[op.output];
+    Step s;
+    s.in0 = op.inputs[0];
+    s.out = op.output;
+    activation_range(op.activation, s.out_min, s.out_max);
+    auto bad_shape = [&](const std::string& what) {
+      return Status::Error(where + " ('" + out.name + "'): " + what + " (input " +
+                           shape_str(in.shape) + ", output " + shape_str(out.shape) + ")");
+    };
+    switch (op.kind) {
+      case OpKind::kConv2D:
+      case OpKind::kDepthwiseConv2D: {
+        const bool dw = op.kind == OpKind::kDepthwiseConv2D;
+        if (in.shape.size() != 4 || out.shape.size() != 4 || in.shape[0] != 1 ||
+            out.shape[0] != 1)
+          return bad_shape("expects 4-D NHWC tensors with batch 1");
+        ConvGeometry& gm = s.geom;
+        gm.in_h = in.shape[1];
+        gm.in_w = in.shape[2];
+        gm.in_c = in.shape[3];
+        gm.out_h = out.shape[1];
+        gm.out_w = out.shape[2];
+        gm.out_c = out.shape[3];
+        gm.kernel_h = op.kernel_h;
+        gm.kernel_w = op.kernel_w;
+        gm.stride_h = op.stride_h;
+        gm.stride_w = op.stride_w;
+        gm.out_min = s.out_min;
+        gm.out_max = s.out_max;
+        if (gm.kernel_h < 1 || gm.kernel_w < 1 || gm.stride_h < 1 || gm.stride_w < 1)
+          return bad_shape("kernel and stride must be positive");
+        int eh, ew;
+        if (op.padding == Padding::kSame) {
+          const SamePadding ph = same_padding(gm.in_h, gm.kernel_h, gm.stride_h);
+          const SamePadding pw = same_padding(gm.in_w, gm.kernel_w, gm.stride_w);
+          eh = ph.out;
+          ew = pw.out;
+          gm.pad_top = ph.before;
+          gm.pad_left = pw.before;
+        } else {
+          eh = (gm.in_h - gm.kernel_h) / gm.stride_h + 1;
+          ew = (gm.in_w - gm.kernel_w) / gm.stride_w + 1;
+          if (gm.in_h < gm.kernel_h || gm.in_w < gm.kernel_w)
+            return bad_shape("VALID convolution larger than its input");
+        }
+        if (eh != gm.out_h || ew != gm.out_w) return bad_shape("output size does not match padding");
+        const std::vector<int64_t> wshape =
+            dw ? std::vector<int64_t>{1, gm.kernel_h, gm.kernel_w, gm.in_c}
+               : std::vector<int64_t>{gm.out_c, gm.kernel_h, gm.kernel_w, gm.in_c};
+        if (op.weights.shape != wshape)
+          return bad_shape("weights " + shape_to_string(op.weights.shape) + ", expected " +
+                           shape_to_string(wshape));
+        if (dw && gm.in_c != gm.out_c) return bad_shape("depth multiplier must be 1");
+        if (op.bias.numel() != gm.out_c || op.bias.shape.empty()) return bad_shape("bias size");
+        if (dw) {
+          s.kind = Step::Kind::kDwconv;
+          s.packed.resize(kr.dwconv.packed_floats(gm.out_c, gm.kernel_h, gm.kernel_w));
+          kr.dwconv.pack(gm.out_c, gm.kernel_h, gm.kernel_w, op.weights.data.data(),
+                         op.bias.data.data(), s.packed.data());
+        } else if (gm.kernel_h == 1 && gm.kernel_w == 1 && gm.stride_h == 1 &&
+                   gm.stride_w == 1) {
+          s.kind = Step::Kind::kGemm;
+          s.m = gm.out_h * gm.out_w;
+          s.n = gm.out_c;
+          s.k = gm.in_c;
+          s.packed.resize(kr.gemm.packed_floats(s.n, s.k));
+          kr.gemm.pack(s.n, s.k, op.weights.data.data(), op.bias.data.data(), s.packed.data());
+        } else {
+          s.kind = Step::Kind::kConv;
+          s.packed.resize(kr.conv.packed_floats(gm.out_c, gm.kernel_h, gm.kernel_w, gm.in_c));
+          kr.conv.pack(gm.out_c, gm.kernel_h, gm.kernel_w, gm.in_c, op.weights.data.data(),
+                       op.bias.data.data(), s.packed.data());
+        }
+        break;
+      }
+      case OpKind::kFullyConnected: {
+        if (op.weights.shape.size() != 2 || op.weights.shape[1] != in.numel() ||
+            op.weights.shape[0] != out.numel() || op.bias.numel() != out.numel() ||
+            op.bias.shape.empty())
+          return bad_shape("weights " + shape_to_string(op.weights.shape) + " do not fit");
+        s.kind = Step::Kind::kGemm;
+        s.m = 1;
+        s.n = static_cast<int>(out.numel());
+        s.k = static_cast<int>(in.numel());
+        s.packed.resize(kr.gemm.packed_floats(s.n, s.k));
+        kr.gemm.pack(s.n, s.k, op.weights.data.data(), op.bias.data.data(), s.packed.data());
+        break;
+      }
+      case OpKind::kAdd:
+        if (op.inputs.size() != 2 || g.tensors[op.inputs[1]].shape != in.shape ||
+            out.shape != in.shape)
+          return bad_shape("ADD needs two inputs of the output's shape");
+        s.kind = Step::Kind::kAdd;
+        s.in1 = op.inputs[1];
+        break;
+      case OpKind::kMean:
+        if (in.shape.size() != 4 || in.shape[0] != 1 || out.numel() != in.shape[3])
+          return bad_shape("MEAN reduces a [1,H,W,C] tensor to C values");
+        s.kind = Step::Kind::kMean;
+        s.m = in.shape[1] * in.shape[2];
+        s.n = in.shape[3];
+        break;
+      case OpKind::kSoftmax:
+        if (in.numel() != out.numel() || in.shape.empty()) return bad_shape("SOFTMAX shapes");
+        s.kind = Step::Kind::kSoftmax;
+        s.n = in.shape.back();
+        s.m = static_cast<int>(in.numel() / std::max(1, s.n));
+        s.beta = op.beta;
+        break;
+      case OpKind::kReshape:
+        if (in.numel() != out.numel()) return bad_shape("RESHAPE changes the element count");
+        s.kind = Step::Kind::kCopy;  // aliased by the memory plan: nothing to do
+        break;
+      case OpKind::kPad: {
+        if (in.shape.size() != 4 || out.shape.size() != 4 ||
+            out.shape[1] != in.shape[1] + op.pads[0] + op.pads[1] ||
+            out.shape[2] != in.shape[2] + op.pads[2] + op.pads[3] || out.shape[3] != in.shape[3] ||
+            *std::min_element(op.pads, op.pads + 4) < 0)
+          return bad_shape("PAD shapes do not match its paddings");
+        s.kind = Step::Kind::kPad;
+        std::copy(op.pads, op.pads + 4, s.pads);
+        break;
+      }
+    }
+    steps_.push_back(std::move(s));
+  }
+  std::vector<int> keep;
+  if (logits_tensor_ >= 0) keep.push_back(logits_tensor_);
+  const MemoryPlan plan = plan_memory(g, keep);
+  offset_ = plan.offset;
+  arena_.resize(plan.arena_floats);
+  return Status::Ok();
+}
+
+const float* Executor::logits() const {
+  return logits_tensor_ < 0 ? nullptr : arena_.data() + offset_[logits_tensor_];
+}
+
+Status Executor::run(const float* input, size_t input_size, float* output, size_t output_size) {
+  if (input_size != static_cast<size_t>(input_desc().numel()))
+    return Status::Error("input has " + std::to_string(input_size) + " values, the model expects " +
+                         std::to_string(input_desc().numel()) + " " + shape_str(input_desc().shape));
+  if (output_size != static_cast<size_t>(output_desc().numel()))
+    return Status::Error("output buffer has " + std::to_string(output_size) +
+                         " values, the model produces " + std::to_string(output_desc().numel()));
+  std::memcpy(arena_.data() + offset_[graph_.input], input, input_size * sizeof(float));
+  for (const Step& s : steps_) run_step(s);
+  std::memcpy(output, arena_.data() + offset_[graph_.output], output_size * sizeof(float));
+  return Status::Ok();
+}
+
+void Executor::run_step(const Step& s) {
+  float* base = arena_.data();
+  const float* in = base + offset_[s.in0];
+  float* out = base + offset_[s.out];
+  const F32Kernels& kr = *kernels_;
+  const int threads = pool_->threads();
+  switch (s.kind) {
+    case Step::Kind::kGemm: {
+      // Pixels when there are enough of them, else output channels (FC, 7x7 layers).
+      if (s.m >= 8 * threads) {
+        const int parts = std::min(threads, s.m);
+        pool_->run(parts, [&](int i) {
+          auto [b, e] = split(s.m, parts, i);
+          kr.gemm.run(b, e, 0, s.n, s.n, s.k, in, s.packed.data(), out, s.out_min, s.out_max);
+        });
+      } else {
+        const int tile = kr.gemm.n_tile;
+        pool_->run(threads, [&](int i) {
+          auto [b, e] = split(s.n, threads, i, tile);
+          if (b < e)
+            kr.gemm.run(0, s.m, b, e, s.n, s.k, in, s.packed.data(), out, s.out_min, s.out_max);
+        });
+      }
+      break;
+    }
+    case Step::Kind::kConv:
+    case Step::Kind::kDwconv: {
+      const int parts = std::min(threads, s.geom.out_h);
+      pool_->run(parts, [&](int i) {
+        auto [b, e] = split(s.geom.out_h, parts, i);
+        if (s.kind == Step::Kind::kConv)
+          kr.conv.run(s.geom, in, s.packed.data(), out, b, e);
+        else
+          kr.dwconv.run(s.geom, in, s.packed.data(), out, b, e);
+      });
+      break;
+    }
+    case Step::Kind::kAdd: {
+      const float* in1 = base + offset_[s.in1];
+      const int n = static_cast<int>(graph_.tensors[s.out].numel());
+      pool_->run(threads, [&](int i) {
+        auto [b, e] = split(n, threads, i, 16);
+        if (b < e) kr.add(e - b, in + b, in1 + b, out + b, s.out_min, s.out_max);
+      });
+      break;
+    }
+    case Step::Kind::kMean:
+      kr.global_mean(s.m, s.n, in, out);
+      break;
+    case Step::Kind::kSoftmax:
+      for (int r = 0; r < s.m; ++r) kr.softmax(s.n, in + size_t{1} * r * s.n, out + size_t{1} * r * s.n, s.beta);
+      break;
+    case Step::Kind::kCopy:
+      break;
+    case Step::Kind::kPad: {
+      const TensorDesc& id = graph_.tensors[s.in0];
+      const TensorDesc& od = graph_.tensors[s.out];
+      const int ih = id.shape[1], iw = id.shape[2], c = id.shape[3];
+      const int ow = od.shape[2];
+      std::fill(out, out + od.numel(), 0.0f);
+      for (int y = 0; y < ih; ++y)
+        std::memcpy(out + (size_t{1} * (y + s.pads[0]) * ow + s.pads[2]) * c,
+                    in + size_t{1} * y * iw * c, sizeof(float) * iw * c);
+      break;
+    }
+  }
+}
+
+}  // namespace elite
