@@ -51,16 +51,21 @@ void ThreadPool::run(int n_tasks, const std::function<void(int)>& fn) {
   }
   wake_.notify_all();
   drain();
-  while (pending_workers_.load(std::memory_order_acquire) != 0) ELITE_CPU_RELAX();
+  for (int spins = 1; pending_workers_.load(std::memory_order_acquire) != 0; ++spins) {
+    ELITE_CPU_RELAX();
+    if (spins % 64 == 0) std::this_thread::yield();
+  }
 }
 
 void ThreadPool::worker_loop() {
-  uint64_t seen = generation_.load(std::memory_order_acquire);
+  // Not generation_.load(): a worker that starts late must still join region 1.
+  uint64_t seen = 0;
   for (;;) {
     int spins = 0;
     while (generation_.load(std::memory_order_acquire) == seen && spins < kSpinIterations) {
       ELITE_CPU_RELAX();
-      ++spins;
+      // Under oversubscription, let the thread doing the work have the core.
+      if (++spins % 64 == 0) std::this_thread::yield();
     }
     if (generation_.load(std::memory_order_acquire) == seen) {
       std::unique_lock<std::mutex> lock(mutex_);
