@@ -1,0 +1,331 @@
+// .tflite writer: Graph -> flatbuffer (layout in tflite_writer.h).
+// Operator mapping:
+//   kConv2D          CONV_2D            [x, weights OHWI, bias]      Conv2DOptions, dilation 1
+//   kDepthwiseConv2D DEPTHWISE_CONV_2D  [x, weights 1HWC, bias]      depth_multiplier 1
+//   kAdd             ADD                [a, b]                       AddOptions
+//   kMean, out [1,C]        MEAN        [x, axes int32 [2] = {1, 2}] keep_dims false
+//   kMean, out [1,1,1,C]    AVERAGE_POOL_2D filter H x W, VALID, stride 1
+//   kFullyConnected  FULLY_CONNECTED    [x, weights [out,in], bias]  keep_num_dims false
+//   kSoftmax         SOFTMAX            [x]                          beta
+//   kReshape         RESHAPE            [x, shape int32]             ReshapeOptions new_shape
+//   kPad             PAD                [x, paddings int32 [4,2]]
+// Every operator is written at version 1: these float forms need nothing newer.
+#include "io/tflite/tflite_writer.h"
+
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <map>
+
+#include "flatbuffers/flatbuffers.h"
+#include "tflite_schema_generated.h"
+
+namespace elite {
+namespace {
+
+namespace fb = ::tflite;
+using flatbuffers::Offset;
+
+fb::ActivationFunctionType to_fb(Activation a) {
+  switch (a) {
+    case Activation::kRelu: return fb::ActivationFunctionType::RELU;
+    case Activation::kRelu6: return fb::ActivationFunctionType::RELU6;
+    case Activation::kNone: break;
+  }
+  return fb::ActivationFunctionType::NONE;
+}
+
+fb::Padding to_fb(Padding p) { return p == Padding::kValid ? fb::Padding::VALID : fb::Padding::SAME; }
+
+class Writer {
+ public:
+  explicit Writer(const Graph& g) : g_(g), fbb_(1 << 20) {}
+  Result<std::vector<uint8_t>> run();
+
+ private:
+  Status error(const std::string& message) const {
+    return Status::Error("writing .tflite: " + message);
+  }
+  Status check_graph() const;
+  Status check_const(size_t op_index, const char* role, const FloatTensor& t,
+                     size_t rank) const;
+
+  int add_buffer(const void* data, size_t size);
+  int add_const(const std::string& name, const std::vector<int64_t>& shape, fb::TensorType type,
+                const void* data, size_t size);
+  int add_float_const(const std::string& name, const FloatTensor& t) {
+    return add_const(name, t.shape, fb::TensorType::FLOAT32, t.data.data(),
+                     t.data.size() * sizeof(float));
+  }
+  int add_int32_const(const std::string& name, const std::vector<int64_t>& shape,
+                      const std::vector<int32_t>& values) {
+    return add_const(name, shape, fb::TensorType::INT32, values.data(),
+                     values.size() * sizeof(int32_t));
+  }
+  uint32_t opcode(fb::BuiltinOperator code);
+  Offset<fb::Operator> write_op(const Op& op);
+
+  const Graph& g_;
+  flatbuffers::FlatBufferBuilder fbb_;
+  std::vector<Offset<fb::Buffer>> buffers_;
+  std::vector<Offset<fb::Tensor>> tensors_;
+  std::vector<Offset<fb::OperatorCode>> codes_;
+  std::map<int, uint32_t> code_index_;
+};
+
+Status Writer::check_const(size_t op_index, const char* role, const FloatTensor& t,
+                           size_t rank) const {
+  if (t.shape.size() != rank || static_cast<int64_t>(t.data.size()) != t.numel())
+    return error("op " + std::to_string(op_index) + ": " + role + " tensor of shape " +
+                 shape_to_string(t.shape) + " with " + std::to_string(t.data.size()) +
+                 " values is inconsistent");
+  return Status::Ok();
+}
+
+// Enough checking that serialization cannot index out of bounds or write a file whose
+// constants disagree with their shapes; shape semantics are the reader's business.
+Status Writer::check_graph() const {
+  const int n = static_cast<int>(g_.tensors.size());
+  auto valid = [n](int id) { return id >= 0 && id < n; };
+  if (!valid(g_.input)) return error("graph input tensor id " + std::to_string(g_.input) +
+                                     " is invalid");
+  if (!valid(g_.output)) return error("graph output tensor id " + std::to_string(g_.output) +
+                                      " is invalid");
+  for (const TensorDesc& t : g_.tensors)
+    for (int d : t.shape)
+      if (d < 1) return error("tensor '" + t.name + "' has a non-positive dimension");
+  for (size_t i = 0; i < g_.ops.size(); ++i) {
+    const Op& op = g_.ops[i];
+    if (!valid(op.output)) return error("op " + std::to_string(i) + " has an invalid output");
+    for (int in : op.inputs)
+      if (!valid(in)) return error("op " + std::to_string(i) + " has an invalid input");
+    const size_t want_inputs = op.kind == OpKind::kAdd ? 2 : 1;
+    if (op.inputs.size() != want_inputs)
+      return error("op " + std::to_string(i) + " has " + std::to_string(op.inputs.size()) +
+                   " inputs; expected " + std::to_string(want_inputs));
+    const TensorDesc& x = g_.tensors[op.inputs[0]];
+    const TensorDesc& y = g_.tensors[op.output];
+    switch (op.kind) {
+      case OpKind::kConv2D:
+      case OpKind::kDepthwiseConv2D:
+        ELITE_RETURN_IF_ERROR(check_const(i, "weight", op.weights, 4));
+        if (!op.bias.data.empty()) ELITE_RETURN_IF_ERROR(check_const(i, "bias", op.bias, 1));
+        break;
+      case OpKind::kFullyConnected:
+        ELITE_RETURN_IF_ERROR(check_const(i, "weight", op.weights, 2));
+        if (!op.bias.data.empty()) ELITE_RETURN_IF_ERROR(check_const(i, "bias", op.bias, 1));
+        break;
+      case OpKind::kMean:
+        if (x.shape.size() != 4 || (y.shape.size() != 2 && y.shape.size() != 4))
+          return error("op " + std::to_string(i) + " (mean) needs a 4-D input and a 2-D or "
+                       "4-D output");
+        break;
+      case OpKind::kPad:
+        if (x.shape.size() != 4) return error("op " + std::to_string(i) + " (pad) needs a 4-D input");
+        break;
+      default:
+        break;
+    }
+  }
+  for (const std::string& label : g_.labels)
+    if (label.find('\n') != std::string::npos)
+      return error("label '" + label + "' contains a newline");
+  return Status::Ok();
+}
+
+int Writer::add_buffer(const void* data, size_t size) {
+  // Constant data is 16-byte aligned in the file (force_align in the schema), so a mapped
+  // model can be read in place with vector loads.
+  fbb_.ForceVectorAlignment(size, sizeof(uint8_t), 16);
+  auto bytes = fbb_.CreateVector(static_cast<const uint8_t*>(data), size);
+  buffers_.push_back(fb::CreateBuffer(fbb_, bytes));
+  return static_cast<int>(buffers_.size()) - 1;
+}
+
+int Writer::add_const(const std::string& name, const std::vector<int64_t>& shape,
+                      fb::TensorType type, const void* data, size_t size) {
+  const int buffer = add_buffer(data, size);
+  std::vector<int32_t> dims(shape.begin(), shape.end());
+  auto t = fb::CreateTensorDirect(fbb_, &dims, type, static_cast<uint32_t>(buffer),
+                                  name.c_str());
+  tensors_.push_back(t);
+  return static_cast<int>(tensors_.size()) - 1;
+}
+
+uint32_t Writer::opcode(fb::BuiltinOperator code) {
+  const int c = static_cast<int>(code);
+  auto it = code_index_.find(c);
+  if (it != code_index_.end()) return it->second;
+  // deprecated_builtin_code is an int8: codes past 127 store the placeholder there.
+  const int8_t deprecated = static_cast<int8_t>(c < 127 ? c : 127);
+  codes_.push_back(fb::CreateOperatorCode(fbb_, deprecated, 0, /*version=*/1, code));
+  const uint32_t index = static_cast<uint32_t>(codes_.size()) - 1;
+  code_index_[c] = index;
+  return index;
+}
+
+Offset<fb::Operator> Writer::write_op(const Op& op) {
+  const TensorDesc& x = g_.tensors[op.inputs[0]];
+  const TensorDesc& y = g_.tensors[op.output];
+  const std::string& base = y.name;
+  std::vector<int32_t> inputs(op.inputs.begin(), op.inputs.end());
+  std::vector<int32_t> outputs = {op.output};
+  fb::BuiltinOperator code = fb::BuiltinOperator::ADD;
+  fb::BuiltinOptions options_type = fb::BuiltinOptions::NONE;
+  Offset<void> options;
+
+  auto add_bias = [&](int64_t n) {
+    if (!op.bias.data.empty()) return add_float_const(base + "/bias", op.bias);
+    return add_float_const(base + "/bias", FloatTensor({n}));
+  };
+
+  switch (op.kind) {
+    case OpKind::kConv2D: {
+      code = fb::BuiltinOperator::CONV_2D;
+      inputs.push_back(add_float_const(base + "/weights", op.weights));
+      inputs.push_back(add_bias(op.weights.shape[0]));
+      options_type = fb::BuiltinOptions::Conv2DOptions;
+      options = fb::CreateConv2DOptions(fbb_, to_fb(op.padding), op.stride_w, op.stride_h,
+                                        to_fb(op.activation), 1, 1)
+                    .Union();
+      break;
+    }
+    case OpKind::kDepthwiseConv2D: {
+      code = fb::BuiltinOperator::DEPTHWISE_CONV_2D;
+      inputs.push_back(add_float_const(base + "/weights", op.weights));
+      inputs.push_back(add_bias(op.weights.shape[3]));
+      options_type = fb::BuiltinOptions::DepthwiseConv2DOptions;
+      options = fb::CreateDepthwiseConv2DOptions(fbb_, to_fb(op.padding), op.stride_w,
+                                                 op.stride_h, /*depth_multiplier=*/1,
+                                                 to_fb(op.activation), 1, 1)
+                    .Union();
+      break;
+    }
+    case OpKind::kAdd: {
+      code = fb::BuiltinOperator::ADD;
+      options_type = fb::BuiltinOptions::AddOptions;
+      options = fb::CreateAddOptions(fbb_, to_fb(op.activation)).Union();
+      break;
+    }
+    case OpKind::kMean: {
+      if (y.shape.size() == 4) {
+        code = fb::BuiltinOperator::AVERAGE_POOL_2D;
+        options_type = fb::BuiltinOptions::Pool2DOptions;
+        options = fb::CreatePool2DOptions(fbb_, fb::Padding::VALID, 1, 1, x.shape[2], x.shape[1],
+                                          fb::ActivationFunctionType::NONE)
+                      .Union();
+      } else {
+        code = fb::BuiltinOperator::MEAN;
+        inputs.push_back(add_int32_const(base + "/axes", {2}, {1, 2}));
+        options_type = fb::BuiltinOptions::ReducerOptions;
+        options = fb::CreateReducerOptions(fbb_, /*keep_dims=*/false).Union();
+      }
+      break;
+    }
+    case OpKind::kFullyConnected: {
+      code = fb::BuiltinOperator::FULLY_CONNECTED;
+      inputs.push_back(add_float_const(base + "/weights", op.weights));
+      inputs.push_back(add_bias(op.weights.shape[0]));
+      options_type = fb::BuiltinOptions::FullyConnectedOptions;
+      options = fb::CreateFullyConnectedOptions(fbb_, to_fb(op.activation),
+                                                fb::FullyConnectedOptionsWeightsFormat::DEFAULT,
+                                                /*keep_num_dims=*/false)
+                    .Union();
+      break;
+    }
+    case OpKind::kSoftmax: {
+      code = fb::BuiltinOperator::SOFTMAX;
+      options_type = fb::BuiltinOptions::SoftmaxOptions;
+      options = fb::CreateSoftmaxOptions(fbb_, op.beta).Union();
+      break;
+    }
+    case OpKind::kReshape: {
+      code = fb::BuiltinOperator::RESHAPE;
+      std::vector<int32_t> shape(y.shape.begin(), y.shape.end());
+      inputs.push_back(add_int32_const(base + "/shape", {static_cast<int64_t>(shape.size())},
+                                       shape));
+      options_type = fb::BuiltinOptions::ReshapeOptions;
+      options = fb::CreateReshapeOptionsDirect(fbb_, &shape).Union();
+      break;
+    }
+    case OpKind::kPad: {
+      code = fb::BuiltinOperator::PAD;
+      inputs.push_back(add_int32_const(
+          base + "/paddings", {4, 2},
+          {0, 0, op.pads[0], op.pads[1], op.pads[2], op.pads[3], 0, 0}));
+      options_type = fb::BuiltinOptions::PadOptions;
+      options = fb::CreatePadOptions(fbb_).Union();
+      break;
+    }
+  }
+  return fb::CreateOperatorDirect(fbb_, opcode(code), &inputs, &outputs, options_type, options);
+}
+
+Result<std::vector<uint8_t>> Writer::run() {
+  ELITE_RETURN_IF_ERROR(check_graph());
+  buffers_.push_back(fb::CreateBuffer(fbb_));  // the empty sentinel
+
+  // Activations: TFLite tensor i is Graph tensor i, all on the empty buffer 0.
+  for (const TensorDesc& t : g_.tensors) {
+    std::vector<int32_t> dims(t.shape.begin(), t.shape.end());
+    tensors_.push_back(fb::CreateTensorDirect(fbb_, &dims, fb::TensorType::FLOAT32, 0,
+                                              t.name.c_str()));
+  }
+  std::vector<Offset<fb::Operator>> ops;
+  for (const Op& op : g_.ops) ops.push_back(write_op(op));
+
+  std::vector<int32_t> inputs = {g_.input}, outputs = {g_.output};
+  auto subgraph = fb::CreateSubGraphDirect(fbb_, &tensors_, &inputs, &outputs, &ops, "main");
+  std::vector<Offset<fb::SubGraph>> subgraphs = {subgraph};
+
+  std::vector<Offset<fb::Metadata>> metadata;
+  auto add_text = [&](const char* name, const std::string& text) {
+    const int buffer = add_buffer(text.data(), text.size());
+    metadata.push_back(fb::CreateMetadataDirect(fbb_, name, static_cast<uint32_t>(buffer)));
+  };
+  if (!g_.name.empty()) add_text("elite_model", g_.name);
+  if (!g_.labels.empty()) {
+    std::string text;
+    for (const std::string& label : g_.labels) text += label + "\n";
+    add_text("elite_labels", text);
+  }
+
+  auto model = fb::CreateModelDirect(fbb_, /*version=*/3, &codes_, &subgraphs, "elite",
+                                     &buffers_, nullptr, metadata.empty() ? nullptr : &metadata);
+  fb::FinishModelBuffer(fbb_, model);
+  const uint8_t* p = fbb_.GetBufferPointer();
+  return std::vector<uint8_t>(p, p + fbb_.GetSize());
+}
+
+}  // namespace
+
+Result<std::vector<uint8_t>> serialize_tflite(const Graph& graph) {
+  Writer writer(graph);
+  return writer.run();
+}
+
+Status write_tflite_file(const Graph& graph, const std::string& path) {
+  ELITE_ASSIGN_OR_RETURN(std::vector<uint8_t> bytes, serialize_tflite(graph));
+  // Write next to the target and rename, so a reader never sees a half-written model.
+  const std::string tmp = path + ".tmp." + std::to_string(::getpid());
+  std::FILE* f = std::fopen(tmp.c_str(), "wb");
+  if (!f) return Status::Error("cannot create " + tmp + ": " + std::strerror(errno));
+  bool ok = std::fwrite(bytes.data(), 1, bytes.size(), f) == bytes.size();
+  int saved = errno;
+  if (std::fflush(f) != 0 && ok) ok = false, saved = errno;
+  if (std::fclose(f) != 0 && ok) ok = false, saved = errno;
+  if (!ok) {
+    std::remove(tmp.c_str());
+    return Status::Error("cannot write " + path + ": " + std::strerror(saved));
+  }
+  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
+    saved = errno;
+    std::remove(tmp.c_str());
+    return Status::Error("cannot write " + path + ": " + std::strerror(saved));
+  }
+  return Status::Ok();
+}
+
+}  // namespace elite

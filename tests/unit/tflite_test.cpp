@@ -1,0 +1,487 @@
+// .tflite reader and writer: exact round trips of small random graphs, and bad input
+// (missing, empty, truncated, corrupted files; unsupported operators, types, options).
+#include <gtest/gtest.h>
+
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <functional>
+#include <random>
+
+#include "flatbuffers/flatbuffers.h"
+#include "io/tflite/tflite_reader.h"
+#include "io/tflite/tflite_writer.h"
+#include "tflite_schema_generated.h"
+
+namespace elite {
+namespace {
+
+namespace fb = ::tflite;
+
+FloatTensor random_tensor(std::vector<int64_t> shape, std::mt19937& rng) {
+  FloatTensor t(std::move(shape));
+  std::uniform_real_distribution<float> dist(-1.0f, 1.0f);
+  for (float& v : t.data) v = dist(rng);
+  return t;
+}
+
+Op conv_op(OpKind kind, int in, int out, int k, int stride, Padding padding, Activation act,
+           int in_c, int out_c, std::mt19937& rng) {
+  Op op;
+  op.kind = kind;
+  op.inputs = {in};
+  op.output = out;
+  op.kernel_h = op.kernel_w = k;
+  op.stride_h = op.stride_w = stride;
+  op.padding = padding;
+  op.activation = act;
+  if (kind == OpKind::kConv2D) op.weights = random_tensor({out_c, k, k, in_c}, rng);
+  else op.weights = random_tensor({1, k, k, out_c}, rng);
+  op.bias = random_tensor({out_c}, rng);
+  return op;
+}
+
+// stem conv 3x3 s2 SAME relu6 -> depthwise 3x3 relu6 -> 1x1 conv -> add (skip) -> mean
+// -> fully connected -> softmax: [1,16,16,3] -> [1,5].
+Graph make_block_graph(uint32_t seed) {
+  std::mt19937 rng(seed);
+  Graph g;
+  g.name = "efficientnet-lite0";
+  g.labels = {"cat", "dog", "tabby cat", "", "zebra"};
+  const int x = g.add_tensor("images", {1, 16, 16, 3});
+  const int stem = g.add_tensor("stem", {1, 8, 8, 8});
+  const int dw = g.add_tensor("block0/dw", {1, 8, 8, 8});
+  const int pw = g.add_tensor("block0/project", {1, 8, 8, 8});
+  const int sum = g.add_tensor("block0/add", {1, 8, 8, 8});
+  const int pooled = g.add_tensor("head/pool", {1, 8});
+  const int logits = g.add_tensor("head/logits", {1, 5});
+  const int probs = g.add_tensor("probabilities", {1, 5});
+  g.ops.push_back(conv_op(OpKind::kConv2D, x, stem, 3, 2, Padding::kSame, Activation::kRelu6,
+                          3, 8, rng));
+  g.ops.push_back(conv_op(OpKind::kDepthwiseConv2D, stem, dw, 3, 1, Padding::kSame,
+                          Activation::kRelu6, 8, 8, rng));
+  g.ops.push_back(conv_op(OpKind::kConv2D, dw, pw, 1, 1, Padding::kSame, Activation::kNone, 8,
+                          8, rng));
+  Op add;
+  add.kind = OpKind::kAdd;
+  add.inputs = {pw, stem};
+  add.output = sum;
+  g.ops.push_back(add);
+  Op mean;
+  mean.kind = OpKind::kMean;
+  mean.inputs = {sum};
+  mean.output = pooled;
+  g.ops.push_back(mean);
+  Op fc;
+  fc.kind = OpKind::kFullyConnected;
+  fc.inputs = {pooled};
+  fc.output = logits;
+  fc.weights = random_tensor({5, 8}, rng);
+  fc.bias = random_tensor({5}, rng);
+  g.ops.push_back(fc);
+  Op softmax;
+  softmax.kind = OpKind::kSoftmax;
+  softmax.inputs = {logits};
+  softmax.output = probs;
+  softmax.beta = 1.0f;
+  g.ops.push_back(softmax);
+  g.input = x;
+  g.output = probs;
+  return g;
+}
+
+// pad -> depthwise 3x3 s2 VALID relu -> global average pool kept 4-D -> reshape -> fc relu.
+Graph make_pad_graph(uint32_t seed) {
+  std::mt19937 rng(seed);
+  Graph g;
+  const int x = g.add_tensor("input", {1, 9, 7, 4});
+  const int padded = g.add_tensor("pad", {1, 11, 10, 4});
+  const int dw = g.add_tensor("dw", {1, 5, 4, 4});
+  const int pooled = g.add_tensor("pool", {1, 1, 1, 4});
+  const int flat = g.add_tensor("flat", {1, 4});
+  const int out = g.add_tensor("out", {1, 3});
+  Op pad;
+  pad.kind = OpKind::kPad;
+  pad.inputs = {x};
+  pad.output = padded;
+  pad.pads[0] = 0, pad.pads[1] = 2, pad.pads[2] = 1, pad.pads[3] = 2;
+  g.ops.push_back(pad);
+  g.ops.push_back(conv_op(OpKind::kDepthwiseConv2D, padded, dw, 3, 2, Padding::kValid,
+                          Activation::kRelu, 4, 4, rng));
+  Op mean;
+  mean.kind = OpKind::kMean;
+  mean.inputs = {dw};
+  mean.output = pooled;
+  g.ops.push_back(mean);
+  Op reshape;
+  reshape.kind = OpKind::kReshape;
+  reshape.inputs = {pooled};
+  reshape.output = flat;
+  g.ops.push_back(reshape);
+  Op fc;
+  fc.kind = OpKind::kFullyConnected;
+  fc.inputs = {flat};
+  fc.output = out;
+  fc.activation = Activation::kRelu;
+  fc.weights = random_tensor({3, 4}, rng);
+  fc.bias = random_tensor({3}, rng);
+  g.ops.push_back(fc);
+  g.input = x;
+  g.output = out;
+  return g;
+}
+
+void expect_same_tensor(const FloatTensor& a, const FloatTensor& b, const std::string& what) {
+  EXPECT_EQ(a.shape, b.shape) << what;
+  ASSERT_EQ(a.data.size(), b.data.size()) << what;
+  if (a.data.empty()) return;
+  EXPECT_EQ(0, std::memcmp(a.data.data(), b.data.data(), a.data.size() * sizeof(float))) << what;
+}
+
+void expect_same_graph(const Graph& a, const Graph& b) {
+  EXPECT_EQ(a.name, b.name);
+  EXPECT_EQ(a.labels, b.labels);
+  EXPECT_EQ(a.input, b.input);
+  EXPECT_EQ(a.output, b.output);
+  ASSERT_EQ(a.tensors.size(), b.tensors.size());
+  for (size_t i = 0; i < a.tensors.size(); ++i) {
+    EXPECT_EQ(a.tensors[i].name, b.tensors[i].name) << "tensor " << i;
+    EXPECT_EQ(a.tensors[i].shape, b.tensors[i].shape) << "tensor " << i;
+  }
+  ASSERT_EQ(a.ops.size(), b.ops.size());
+  for (size_t i = 0; i < a.ops.size(); ++i) {
+    const Op& x = a.ops[i];
+    const Op& y = b.ops[i];
+    const std::string at = "op " + std::to_string(i);
+    EXPECT_EQ(x.kind, y.kind) << at;
+    EXPECT_EQ(x.inputs, y.inputs) << at;
+    EXPECT_EQ(x.output, y.output) << at;
+    EXPECT_EQ(x.activation, y.activation) << at;
+    if (x.kind == OpKind::kConv2D || x.kind == OpKind::kDepthwiseConv2D) {
+      EXPECT_EQ(x.kernel_h, y.kernel_h) << at;
+      EXPECT_EQ(x.kernel_w, y.kernel_w) << at;
+      EXPECT_EQ(x.stride_h, y.stride_h) << at;
+      EXPECT_EQ(x.stride_w, y.stride_w) << at;
+      EXPECT_EQ(x.padding, y.padding) << at;
+    }
+    if (x.kind == OpKind::kSoftmax) {
+      EXPECT_EQ(x.beta, y.beta) << at;
+    }
+    if (x.kind == OpKind::kPad) {
+      for (int k = 0; k < 4; ++k) EXPECT_EQ(x.pads[k], y.pads[k]) << at << " pad " << k;
+    }
+    expect_same_tensor(x.weights, y.weights, at + " weights");
+    expect_same_tensor(x.bias, y.bias, at + " bias");
+  }
+}
+
+std::vector<uint8_t> serialize(const Graph& g) {
+  Result<std::vector<uint8_t>> bytes = serialize_tflite(g);
+  EXPECT_TRUE(bytes.ok()) << bytes.status().message();
+  return bytes.ok() ? bytes.value() : std::vector<uint8_t>{};
+}
+
+std::filesystem::path temp_path(const std::string& name) {
+  auto dir = std::filesystem::temp_directory_path() / "elite_tflite_test";
+  std::filesystem::create_directories(dir);
+  return dir / name;
+}
+
+void write_bytes(const std::filesystem::path& path, const std::vector<uint8_t>& bytes) {
+  std::ofstream f(path, std::ios::binary | std::ios::trunc);
+  f.write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
+}
+
+// Every tensor id in a Graph that the reader accepted points inside it.
+void expect_consistent(const Graph& g) {
+  const int n = static_cast<int>(g.tensors.size());
+  EXPECT_TRUE(g.input >= 0 && g.input < n);
+  EXPECT_TRUE(g.output >= 0 && g.output < n);
+  for (const Op& op : g.ops) {
+    EXPECT_TRUE(op.output >= 0 && op.output < n);
+    for (int in : op.inputs) EXPECT_TRUE(in >= 0 && in < n);
+    if (!op.weights.shape.empty()) {
+      EXPECT_EQ(op.weights.numel(), static_cast<int64_t>(op.weights.data.size()));
+    }
+    if (!op.bias.shape.empty()) {
+      EXPECT_EQ(op.bias.numel(), static_cast<int64_t>(op.bias.data.size()));
+    }
+  }
+}
+
+TEST(TfliteTest, RoundTripBlockGraph) {
+  for (uint32_t seed : {1u, 2u, 3u}) {
+    Graph g = make_block_graph(seed);
+    std::vector<uint8_t> bytes = serialize(g);
+    ASSERT_FALSE(bytes.empty());
+    Result<Graph> back = read_tflite_memory(bytes.data(), bytes.size(), "block.tflite");
+    ASSERT_TRUE(back.ok()) << back.status().message();
+    expect_same_graph(g, back.value());
+  }
+}
+
+TEST(TfliteTest, RoundTripPadReshapeGraph) {
+  Graph g = make_pad_graph(7);
+  std::vector<uint8_t> bytes = serialize(g);
+  Result<Graph> back = read_tflite_memory(bytes.data(), bytes.size(), "pad.tflite");
+  ASSERT_TRUE(back.ok()) << back.status().message();
+  expect_same_graph(g, back.value());
+}
+
+TEST(TfliteTest, RoundTripThroughFile) {
+  Graph g = make_block_graph(11);
+  const std::string path = temp_path("block.tflite").string();
+  ASSERT_TRUE(write_tflite_file(g, path).ok());
+  Result<Graph> back = read_tflite_file(path);
+  ASSERT_TRUE(back.ok()) << back.status().message();
+  expect_same_graph(g, back.value());
+  // The writer is deterministic: the same Graph gives the same bytes.
+  EXPECT_EQ(serialize(g), serialize(back.value()));
+}
+
+TEST(TfliteTest, FileLayout) {
+  Graph g = make_block_graph(5);
+  std::vector<uint8_t> bytes = serialize(g);
+  ASSERT_GE(bytes.size(), 8u);
+  EXPECT_EQ(0, std::memcmp(bytes.data() + 4, "TFL3", 4));
+  const fb::Model* m = fb::GetModel(bytes.data());
+  EXPECT_EQ(m->version(), 3u);
+  EXPECT_EQ(m->description()->str(), "elite");
+  ASSERT_GT(m->buffers()->size(), 0u);
+  EXPECT_TRUE(!m->buffers()->Get(0)->data() || m->buffers()->Get(0)->data()->size() == 0);
+  for (const fb::OperatorCode* c : *m->operator_codes()) {
+    EXPECT_EQ(static_cast<int>(c->deprecated_builtin_code()),
+              std::min(static_cast<int>(c->builtin_code()), 127));
+    EXPECT_EQ(c->version(), 1);
+  }
+  // Constant data is 16-byte aligned for in-place use.
+  for (const fb::Buffer* b : *m->buffers())
+    if (b->data() && b->data()->size()) {
+      EXPECT_EQ(0u, (b->data()->data() - bytes.data()) % 16);
+    }
+}
+
+TEST(TfliteTest, MissingBiasReadsAsZeros) {
+  // Build a one-conv model, then drop the bias input (TFLite allows -1 for it).
+  std::mt19937 rng(3);
+  Graph g;
+  const int x = g.add_tensor("x", {1, 4, 4, 2});
+  const int y = g.add_tensor("y", {1, 4, 4, 3});
+  g.ops.push_back(conv_op(OpKind::kConv2D, x, y, 3, 1, Padding::kSame, Activation::kNone, 2, 3,
+                          rng));
+  g.input = x;
+  g.output = y;
+  std::vector<uint8_t> bytes = serialize(g);
+  auto model = fb::UnPackModel(bytes.data());
+  model->subgraphs[0]->operators[0]->inputs.resize(2);
+  flatbuffers::FlatBufferBuilder fbb;
+  fb::FinishModelBuffer(fbb, fb::Model::Pack(fbb, model.get()));
+  Result<Graph> back = read_tflite_memory(fbb.GetBufferPointer(), fbb.GetSize(), "nobias.tflite");
+  ASSERT_TRUE(back.ok()) << back.status().message();
+  EXPECT_EQ(back->ops[0].bias.shape, std::vector<int64_t>{3});
+  EXPECT_EQ(back->ops[0].bias.data, std::vector<float>(3, 0.0f));
+}
+
+TEST(TfliteTest, MissingFile) {
+  Result<Graph> r = read_tflite_file("/nonexistent/dir/model.tflite");
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.status().message().find("/nonexistent/dir/model.tflite"), std::string::npos);
+}
+
+TEST(TfliteTest, EmptyFile) {
+  const auto path = temp_path("empty.tflite");
+  write_bytes(path, {});
+  Result<Graph> r = read_tflite_file(path.string());
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.status().message().find("empty"), std::string::npos) << r.status().message();
+  EXPECT_NE(r.status().message().find(path.string()), std::string::npos);
+}
+
+TEST(TfliteTest, WriteErrorNamesPath) {
+  Status s = write_tflite_file(make_block_graph(1), "/nonexistent/dir/out.tflite");
+  ASSERT_FALSE(s.ok());
+  EXPECT_NE(s.message().find("/nonexistent/dir/out.tflite"), std::string::npos) << s.message();
+}
+
+TEST(TfliteTest, WriterRejectsInconsistentGraph) {
+  Graph g = make_block_graph(1);
+  g.ops[0].weights.data.pop_back();
+  EXPECT_FALSE(serialize_tflite(g).ok());
+  g = make_block_graph(1);
+  g.ops[2].output = 99;
+  EXPECT_FALSE(serialize_tflite(g).ok());
+}
+
+TEST(TfliteTest, WrongIdentifier) {
+  std::vector<uint8_t> bytes = serialize(make_block_graph(1));
+  std::memcpy(bytes.data() + 4, "XXXX", 4);
+  Result<Graph> r = read_tflite_memory(bytes.data(), bytes.size(), "wrong.tflite");
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.status().message().find("identifier"), std::string::npos) << r.status().message();
+  EXPECT_NE(r.status().message().find("wrong.tflite"), std::string::npos);
+}
+
+TEST(TfliteTest, TruncatedAtManyPoints) {
+  std::vector<uint8_t> bytes = serialize(make_block_graph(1));
+  for (size_t cut = 0; cut < bytes.size(); cut += (cut < 256 ? 1 : 37)) {
+    std::vector<uint8_t> part(bytes.begin(), bytes.begin() + static_cast<std::ptrdiff_t>(cut));
+    Result<Graph> r = read_tflite_memory(part.data(), part.size(), "cut.tflite");
+    ASSERT_FALSE(r.ok()) << "cut at " << cut << " of " << bytes.size();
+    EXPECT_NE(r.status().message().find("cut.tflite"), std::string::npos);
+  }
+}
+
+TEST(TfliteTest, RandomByteFlipsDoNotCrash) {
+  const std::vector<uint8_t> good = serialize(make_block_graph(1));
+  std::mt19937 rng(1234);
+  std::uniform_int_distribution<size_t> pos(0, good.size() - 1);
+  std::uniform_int_distribution<int> byte(0, 255), count(1, 8);
+  int accepted = 0;
+  for (int iter = 0; iter < 3000; ++iter) {
+    std::vector<uint8_t> bytes = good;
+    for (int k = count(rng); k > 0; --k) bytes[pos(rng)] = static_cast<uint8_t>(byte(rng));
+    Result<Graph> r = read_tflite_memory(bytes.data(), bytes.size(), "flip.tflite");
+    if (r.ok()) {
+      ++accepted;  // e.g. a flipped weight value
+      expect_consistent(r.value());
+    } else {
+      EXPECT_NE(r.status().message().find("flip.tflite"), std::string::npos);
+    }
+  }
+  RecordProperty("accepted", accepted);
+}
+
+// A raw model built with the flatbuffers API, for files our writer never makes.
+struct RawTensor {
+  RawTensor(std::string n, std::vector<int32_t> s, fb::TensorType t = fb::TensorType::FLOAT32,
+            std::vector<uint8_t> d = {})
+      : name(std::move(n)), shape(std::move(s)), type(t), data(std::move(d)) {}
+  std::string name;
+  std::vector<int32_t> shape;
+  fb::TensorType type;
+  std::vector<uint8_t> data;  // empty: an activation
+};
+
+std::vector<uint8_t> raw_model(const std::vector<RawTensor>& tensors, int code, int deprecated,
+                               std::vector<int32_t> op_inputs, std::vector<int32_t> op_outputs,
+                               int input, int output,
+                               fb::BuiltinOptions options_type = fb::BuiltinOptions::NONE,
+                               std::function<flatbuffers::Offset<void>(
+                                   flatbuffers::FlatBufferBuilder&)> options = nullptr) {
+  flatbuffers::FlatBufferBuilder fbb;
+  std::vector<flatbuffers::Offset<fb::Buffer>> buffers = {fb::CreateBuffer(fbb)};
+  std::vector<flatbuffers::Offset<fb::Tensor>> ts;
+  for (const RawTensor& t : tensors) {
+    uint32_t buffer = 0;
+    if (!t.data.empty()) {
+      buffers.push_back(fb::CreateBufferDirect(fbb, &t.data));
+      buffer = static_cast<uint32_t>(buffers.size() - 1);
+    }
+    ts.push_back(fb::CreateTensorDirect(fbb, &t.shape, t.type, buffer, t.name.c_str()));
+  }
+  flatbuffers::Offset<void> opts = options ? options(fbb) : flatbuffers::Offset<void>();
+  std::vector<flatbuffers::Offset<fb::Operator>> ops = {fb::CreateOperatorDirect(
+      fbb, 0, &op_inputs, &op_outputs, options_type, opts)};
+  std::vector<flatbuffers::Offset<fb::OperatorCode>> codes = {fb::CreateOperatorCode(
+      fbb, static_cast<int8_t>(deprecated), 0, 1, static_cast<fb::BuiltinOperator>(code))};
+  std::vector<int32_t> ins = {input}, outs = {output};
+  std::vector<flatbuffers::Offset<fb::SubGraph>> subgraphs = {
+      fb::CreateSubGraphDirect(fbb, &ts, &ins, &outs, &ops)};
+  fb::FinishModelBuffer(fbb, fb::CreateModelDirect(fbb, 3, &codes, &subgraphs, "test", &buffers));
+  return std::vector<uint8_t>(fbb.GetBufferPointer(), fbb.GetBufferPointer() + fbb.GetSize());
+}
+
+std::string read_error(const std::vector<uint8_t>& bytes, const std::string& name) {
+  Result<Graph> r = read_tflite_memory(bytes.data(), bytes.size(), name);
+  return r.ok() ? "" : r.status().message();
+}
+
+TEST(TfliteTest, UnsupportedOperatorIsNamed) {
+  std::vector<RawTensor> t = {{"x", {1, 4}}, {"y", {1, 4}}};
+  const int logistic = static_cast<int>(fb::BuiltinOperator::LOGISTIC);
+  // New-style file (both codes) and old-style file (only the deprecated byte).
+  for (int builtin : {logistic, 0}) {
+    std::string msg = read_error(raw_model(t, builtin, logistic, {0}, {1}, 0, 1), "model.tflite");
+    EXPECT_NE(msg.find("unsupported operator LOGISTIC"), std::string::npos) << msg;
+    EXPECT_NE(msg.find("model.tflite"), std::string::npos) << msg;
+  }
+  // A code past 127 lives only in builtin_code.
+  std::string msg = read_error(raw_model(t, 150, 127, {0}, {1}, 0, 1), "gelu.tflite");
+  EXPECT_NE(msg.find("GELU"), std::string::npos) << msg;
+}
+
+TEST(TfliteTest, Int8TensorIsNamed) {
+  std::vector<RawTensor> t = {{"x", {1, 4}}, {"foo", {1, 4}, fb::TensorType::INT8}};
+  std::string msg = read_error(
+      raw_model(t, static_cast<int>(fb::BuiltinOperator::SOFTMAX),
+                static_cast<int>(fb::BuiltinOperator::SOFTMAX), {0}, {1}, 0, 1,
+                fb::BuiltinOptions::SoftmaxOptions,
+                [](auto& fbb) { return fb::CreateSoftmaxOptions(fbb, 1.0f).Union(); }),
+      "q.tflite");
+  EXPECT_NE(msg.find("tensor 'foo' has type INT8; only FLOAT32 is supported"), std::string::npos)
+      << msg;
+}
+
+std::vector<uint8_t> float_bytes(size_t n, float v = 0.5f) {
+  std::vector<uint8_t> b(n * 4);
+  for (size_t i = 0; i < n; ++i) std::memcpy(b.data() + i * 4, &v, 4);
+  return b;
+}
+
+// One CONV_2D [1,5,5,2] -> [1,oh,ow,4] with weights [4,3,3,2]; options as given.
+std::string conv_error(int oh, int ow, int dilation, fb::ActivationFunctionType act,
+                       size_t weight_values = 4 * 3 * 3 * 2, int w_in_c = 2) {
+  std::vector<RawTensor> t = {{"x", {1, 5, 5, 2}},
+                              {"w", {4, 3, 3, w_in_c}, fb::TensorType::FLOAT32,
+                               float_bytes(weight_values)},
+                              {"b", {4}, fb::TensorType::FLOAT32, float_bytes(4)},
+                              {"y", {1, oh, ow, 4}}};
+  const int conv = static_cast<int>(fb::BuiltinOperator::CONV_2D);
+  return read_error(raw_model(t, conv, conv, {0, 1, 2}, {3}, 0, 3,
+                              fb::BuiltinOptions::Conv2DOptions,
+                              [=](auto& fbb) {
+                                return fb::CreateConv2DOptions(fbb, fb::Padding::SAME, 2, 2, act,
+                                                               dilation, dilation)
+                                    .Union();
+                              }),
+                    "conv.tflite");
+}
+
+TEST(TfliteTest, ConvValidation) {
+  EXPECT_EQ(conv_error(3, 3, 1, fb::ActivationFunctionType::RELU6), "");
+  std::string msg = conv_error(3, 3, 2, fb::ActivationFunctionType::NONE);
+  EXPECT_NE(msg.find("dilation"), std::string::npos) << msg;
+  msg = conv_error(3, 3, 1, fb::ActivationFunctionType::TANH);
+  EXPECT_NE(msg.find("TANH"), std::string::npos) << msg;
+  msg = conv_error(5, 5, 1, fb::ActivationFunctionType::NONE);  // SAME stride 2 gives 3x3
+  EXPECT_NE(msg.find("shape"), std::string::npos) << msg;
+  msg = conv_error(3, 3, 1, fb::ActivationFunctionType::NONE, 4 * 3 * 3 * 2 - 1);
+  EXPECT_NE(msg.find("bytes"), std::string::npos) << msg;
+  msg = conv_error(3, 3, 1, fb::ActivationFunctionType::NONE, 4 * 3 * 3 * 3, 3);
+  EXPECT_NE(msg.find("input channels"), std::string::npos) << msg;
+}
+
+TEST(TfliteTest, StructureErrors) {
+  std::vector<RawTensor> t = {{"x", {1, 4}}, {"y", {1, 4}}};
+  const int softmax = static_cast<int>(fb::BuiltinOperator::SOFTMAX);
+  auto opts = [](auto& fbb) { return fb::CreateSoftmaxOptions(fbb, 1.0f).Union(); };
+  // Tensor index out of range.
+  std::string msg = read_error(raw_model(t, softmax, softmax, {0}, {7}, 0, 1,
+                                         fb::BuiltinOptions::SoftmaxOptions, opts),
+                               "idx.tflite");
+  EXPECT_NE(msg.find("out of range"), std::string::npos) << msg;
+  // Output never produced.
+  msg = read_error(raw_model({{"x", {1, 4}}, {"y", {1, 4}}, {"z", {1, 4}}}, softmax, softmax,
+                             {0}, {1}, 0, 2, fb::BuiltinOptions::SoftmaxOptions, opts),
+                   "out.tflite");
+  EXPECT_NE(msg.find("not produced"), std::string::npos) << msg;
+  // Reading a tensor before it exists.
+  msg = read_error(raw_model({{"x", {1, 4}}, {"y", {1, 4}}, {"z", {1, 4}}}, softmax, softmax,
+                             {2}, {1}, 0, 1, fb::BuiltinOptions::SoftmaxOptions, opts),
+                   "order.tflite");
+  EXPECT_NE(msg.find("earlier operator"), std::string::npos) << msg;
+}
+
+}  // namespace
+}  // namespace elite
