@@ -1,0 +1,105 @@
+#!/usr/bin/env bash
+# The test suite: the unit tests (ctest), then the Python checks against
+# independent references. Runs from the repository root; needs build/ (scripts/
+# setup_build.sh), .venv and the Debian python3-torch (scripts/setup_python.sh)
+# and models/ (scripts/setup_models.sh). Every check runs even when an earlier
+# one fails; the last line is "N passed, M failed" and the exit status is
+# non-zero when anything failed.
+#
+# Environment: ELITE_SHARED (default: the `shared` folder beside the repository,
+# i.e. $(dirname "$repo")/shared), BUILD_DIR (default build), MODELS_DIR
+# (default models), CTEST_JOBS (2).
+set -uo pipefail
+repo=$(cd "$(dirname "$0")/.." && pwd)
+cd "$repo"
+
+BUILD_DIR=${BUILD_DIR:-build}
+MODELS_DIR=${MODELS_DIR:-models}
+SHARED=${ELITE_SHARED:-$(dirname "$repo")/shared}
+IMAGES=$SHARED/data/imagenet-sample
+ELITE=$BUILD_DIR/elite
+PREPROCESS=$BUILD_DIR/tests/elite_preprocess
+TORCH_PY=/usr/bin/python3      # Debian python3-torch, numpy, PIL
+VENV_PY=.venv/bin/python       # tensorflow, ai-edge-litert, numpy, pillow
+export TF_CPP_MIN_LOG_LEVEL=${TF_CPP_MIN_LOG_LEVEL:-2}
+
+passed=0
+failed=0
+failed_names=()
+check() {  # check NAME COMMAND...
+  local name=$1; shift
+  echo
+  echo "=== $name"
+  echo "+ $*"
+  local t0=$SECONDS
+  if "$@"; then
+    passed=$((passed + 1))
+    echo "=== $name: passed ($((SECONDS - t0)) s)"
+  else
+    failed=$((failed + 1))
+    failed_names+=("$name")
+    echo "=== $name: FAILED ($((SECONDS - t0)) s)"
+  fi
+}
+
+# Python interpreter for a colleague's script: /usr/bin/python3 when its
+# shebang names it (the torch checks), otherwise the venv.
+python_for() {
+  if head -1 "$1" | grep -q '^#!/usr/bin/python3'; then echo "$TORCH_PY"; else echo "$VENV_PY"; fi
+}
+
+if [[ ! -d $IMAGES ]]; then
+  echo "test.sh: sample images not found at $IMAGES (set ELITE_SHARED)" >&2
+  exit 1
+fi
+
+# 1. Unit tests.
+check "ctest (unit tests)" ctest --test-dir "$BUILD_DIR" --output-on-failure --no-tests=error -j"${CTEST_JOBS:-2}"
+
+# 2. Independent PyTorch reference: logits within 1e-3, same top-1 (25 images, lite0..2).
+check "torch reference parity" "$TORCH_PY" tests/python/test_torch_reference.py \
+  --elite "$ELITE" --preprocess-tool "$PREPROCESS" --models "$MODELS_DIR" --pth-dir .cache/pth \
+  --images "$IMAGES" --count 25
+
+# 3. Interop: our .tflite files in LiteRT, probabilities within 1e-5 (all sample images).
+check "LiteRT interop" "$VENV_PY" tests/python/test_litert_interop.py \
+  --elite "$ELITE" --preprocess-tool "$PREPROCESS" --models "$MODELS_DIR" --images "$IMAGES"
+
+# 4. Accuracy on the sample images: lite0 must reach 66% top-1; lite1/lite2 reported.
+check "accuracy lite0 (>= 66% top-1)" "$VENV_PY" tests/python/accuracy.py --header \
+  --elite "$ELITE" -m "$MODELS_DIR/efficientnet-lite0.tflite" --images "$IMAGES" --min-top1 0.66
+for n in 1 2; do
+  check "accuracy lite$n (reported)" "$VENV_PY" tests/python/accuracy.py \
+    --elite "$ELITE" -m "$MODELS_DIR/efficientnet-lite$n.tflite" --images "$IMAGES"
+done
+
+# 5. Preprocessing vs TensorFlow (colleague's script, when present).
+if [[ -f tests/python/check_preprocess_tf.py ]]; then
+  check "preprocessing vs TensorFlow" "$(python_for tests/python/check_preprocess_tf.py)" \
+    tests/python/check_preprocess_tf.py --tool "$PREPROCESS" --images "$IMAGES"
+fi
+
+# 6. Checkpoint readers (colleague's script, when present).
+if [[ -f tests/python/test_checkpoints.py ]]; then
+  workdir=$(mktemp -d "${TMPDIR:-/tmp}/elite_checkpoints.XXXXXX")
+  check "checkpoint readers" "$(python_for tests/python/test_checkpoints.py)" \
+    tests/python/test_checkpoints.py --tool "$BUILD_DIR/tests/dump_weights" --workdir "$workdir"
+  rm -rf "$workdir"
+fi
+
+# 7. Other colleagues' checks, when present.
+if [[ -f tests/python/test_tflite_interop.py ]]; then
+  check "tflite reader/writer interop" "$(python_for tests/python/test_tflite_interop.py)" \
+    tests/python/test_tflite_interop.py --bin-dir "$BUILD_DIR/tests"
+fi
+if [[ -f tests/python/test_cli_errors.py ]]; then
+  check "CLI errors" "$(python_for tests/python/test_cli_errors.py)" tests/python/test_cli_errors.py \
+    --elite "$ELITE" --model "$MODELS_DIR/efficientnet-lite0.tflite" --image "$SHARED/data/panda.jpg"
+fi
+
+echo
+if ((failed)); then
+  printf 'failed: %s\n' "${failed_names[@]}"
+fi
+echo "$passed passed, $failed failed"
+((failed == 0))
