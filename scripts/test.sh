@@ -48,6 +48,9 @@ python_for() {
   if head -1 "$1" | grep -q '^#!/usr/bin/python3'; then echo "$TORCH_PY"; else echo "$VENV_PY"; fi
 }
 
+# The Python references (idempotent; quick when present).
+bash scripts/setup_python.sh
+
 if [[ ! -d $IMAGES ]]; then
   echo "test.sh: sample images not found at $IMAGES (set ELITE_SHARED)" >&2
   exit 1
@@ -94,7 +97,18 @@ if [[ -f tests/python/test_tflite_interop.py ]]; then
 fi
 if [[ -f tests/python/test_cli_errors.py ]]; then
   check "CLI errors" "$(python_for tests/python/test_cli_errors.py)" tests/python/test_cli_errors.py \
-    --elite "$ELITE" --model "$MODELS_DIR/efficientnet-lite0.tflite" --image "$SHARED/data/panda.jpg"
+    --elite "$ELITE" --model "$MODELS_DIR/efficientnet-lite0.tflite" --image "$SHARED/data/panda.jpg" \
+    --weights .cache/pth/efficientnet-lite0.pth
+fi
+
+# 8. The unit tests and the CLI bad-input checks again under ASan + UBSan.
+if [[ ${ELITE_SKIP_SANITIZERS:-0} != 1 ]]; then
+  check "ASan + UBSan (unit tests, CLI errors)" env ELITE_SHARED="$SHARED" bash scripts/sanitize.sh
+fi
+
+# 9. libFuzzer on the .tflite reader, the checkpoint readers and image decoding.
+if [[ ${ELITE_SKIP_FUZZ:-0} != 1 ]]; then
+  check "fuzzers (${FUZZ_SECONDS:-60} s each)" bash scripts/fuzz.sh
 fi
 
 echo

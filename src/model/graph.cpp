@@ -12,6 +12,18 @@ const char* op_kind_name(OpKind kind) {
     case OpKind::kSoftmax: return "SOFTMAX";
     case OpKind::kReshape: return "RESHAPE";
     case OpKind::kPad: return "PAD";
+    case OpKind::kQuantize: return "QUANTIZE";
+    case OpKind::kDequantize: return "DEQUANTIZE";
+  }
+  return "?";
+}
+
+const char* dtype_name(DType dtype) {
+  switch (dtype) {
+    case DType::kFloat32: return "FLOAT32";
+    case DType::kInt8: return "INT8";
+    case DType::kUInt8: return "UINT8";
+    case DType::kInt32: return "INT32";
   }
   return "?";
 }

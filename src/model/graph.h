@@ -24,6 +24,22 @@ enum class OpKind {
   kSoftmax,         // over the last dimension
   kReshape,         // a view; no data moves
   kPad,             // zero padding of H and W, pads = {top, bottom, left, right}
+  kQuantize,        // float -> int8/uint8, or int8 <-> uint8 requantization (graph edges)
+  kDequantize,      // int8/uint8 -> float
+};
+
+// Element type of an activation tensor. FP32 graphs use kFloat32 throughout; INT8 graphs
+// (TFLite full-integer quantization) use kInt8 inside and kUInt8/kInt8/kFloat32 at the edges.
+enum class DType { kFloat32, kInt8, kUInt8, kInt32 };
+const char* dtype_name(DType dtype);
+
+// TFLite affine quantization: real = scale * (q - zero_point). Per tensor (one scale) or per
+// channel along `axis` (weights: the output-channel axis, zero points all 0).
+struct QuantParams {
+  std::vector<float> scale;
+  std::vector<int64_t> zero_point;
+  int axis = 0;
+  bool empty() const { return scale.empty(); }
 };
 
 enum class Activation { kNone, kRelu, kRelu6 };
@@ -34,6 +50,8 @@ const char* op_kind_name(OpKind kind);
 struct TensorDesc {
   std::string name;
   std::vector<int> shape;  // NHWC for activations
+  DType dtype = DType::kFloat32;
+  QuantParams quant;       // set for kInt8 / kUInt8 tensors
   int64_t numel() const {
     int64_t n = 1;
     for (int d : shape) n *= d;
@@ -52,6 +70,11 @@ struct Op {
   Activation activation = Activation::kNone;  // also used by kAdd and kFullyConnected
   FloatTensor weights;                        // layouts in the file comment
   FloatTensor bias;                           // [out_c]
+  // INT8 ops (input tensor of dtype kInt8): the same layouts, quantized; weights.shape and
+  // bias.shape still give the shapes, with weights.data and bias.data left empty.
+  std::vector<int8_t> qweights;               // symmetric, zero point 0
+  QuantParams weight_quant;                   // per output channel (conv: axis 0, dw: axis 3)
+  std::vector<int32_t> qbias;                 // scale = input scale * weight scale[c]
   // kSoftmax
   float beta = 1.0f;
   // kPad: top, bottom, left, right

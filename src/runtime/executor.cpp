@@ -77,6 +77,11 @@ Status Executor::prepare() {
       return Status::Error(where + ": missing input or output tensor");
     for (int t : op.inputs)
       if (!valid(t)) return Status::Error(where + ": bad input tensor index");
+    for (int t : op.inputs)
+      if (g.tensors[t].dtype != DType::kFloat32)
+        return Status::Error(where + ": tensor '" + g.tensors[t].name + "' is " +
+                             dtype_name(g.tensors[t].dtype) +
+                             "; this runtime executes FLOAT32 graphs only");
     const TensorDesc& in = g.tensors[op.inputs[0]];
     const TensorDesc& out = g.tensors[op.output];
     Step s;
@@ -201,6 +206,9 @@ Status Executor::prepare() {
         std::copy(op.pads, op.pads + 4, s.pads);
         break;
       }
+      case OpKind::kQuantize:
+      case OpKind::kDequantize:
+        return Status::Error(where + ": quantized graphs are not supported by this runtime yet");
     }
     steps_.push_back(std::move(s));
   }

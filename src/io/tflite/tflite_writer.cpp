@@ -125,6 +125,9 @@ Status Writer::check_graph() const {
       case OpKind::kPad:
         if (x.shape.size() != 4) return error("op " + std::to_string(i) + " (pad) needs a 4-D input");
         break;
+      case OpKind::kQuantize:
+      case OpKind::kDequantize:
+        return error("op " + std::to_string(i) + ": quantized graphs cannot be written yet");
       default:
         break;
     }
@@ -250,6 +253,9 @@ Offset<fb::Operator> Writer::write_op(const Op& op) {
       options = fb::CreateReshapeOptionsDirect(fbb_, &shape).Union();
       break;
     }
+    case OpKind::kQuantize:
+    case OpKind::kDequantize:
+      break;  // refused by check_graph()
     case OpKind::kPad: {
       code = fb::BuiltinOperator::PAD;
       inputs.push_back(add_int32_const(
