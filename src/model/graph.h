@@ -90,7 +90,10 @@ struct Graph {
   std::vector<std::string> labels;  // empty when unknown
 
   int add_tensor(std::string tensor_name, std::vector<int> shape) {
-    tensors.push_back({std::move(tensor_name), std::move(shape)});
+    TensorDesc t;
+    t.name = std::move(tensor_name);
+    t.shape = std::move(shape);
+    tensors.push_back(std::move(t));
     return static_cast<int>(tensors.size()) - 1;
   }
   int find_tensor(const std::string& tensor_name) const {
