@@ -95,6 +95,10 @@ if [[ -f tests/python/test_tflite_interop.py ]]; then
   check "tflite reader/writer interop" "$(python_for tests/python/test_tflite_interop.py)" \
     tests/python/test_tflite_interop.py --bin-dir "$BUILD_DIR/tests"
 fi
+if [[ -f tests/python/test_tflite_int8_io.py ]]; then
+  check "tflite INT8 reader/writer vs LiteRT" "$(python_for tests/python/test_tflite_int8_io.py)" \
+    tests/python/test_tflite_int8_io.py --bin-dir "$BUILD_DIR/tests"
+fi
 if [[ -f tests/python/test_cli_errors.py ]]; then
   check "CLI errors" "$(python_for tests/python/test_cli_errors.py)" tests/python/test_cli_errors.py \
     --elite "$ELITE" --model "$MODELS_DIR/efficientnet-lite0.tflite" --image "$SHARED/data/panda.jpg" \

@@ -4,6 +4,9 @@
 //        IN holds the input as raw float32 (NHWC), OUT receives the output as raw float32
 //   tflite_graph_info MODEL.tflite --write OUT     -> also writes the Graph back out with
 //        write_tflite_file (so the TFLite runtime can check our writer on foreign graphs)
+//   tflite_graph_info MODEL.tflite --values        -> also prints INT8 ops' qweights and qbias
+// Tensors carry "dtype" and, when quantized, "quant": {scale, zero_point, axis}; INT8 ops
+// carry "weight_quant" (and with --values "qweights", "qbias").
 // Exit code 1 and the reader's message on stderr when the file is rejected.
 #include <cstdio>
 #include <cstring>
@@ -30,14 +33,24 @@ const char* activation_name(Activation a) {
   return "NONE";
 }
 
-nlohmann::json to_json(const Graph& g) {
+nlohmann::json quant_json(const QuantParams& q) {
+  // Scales go out as doubles holding the float exactly: a reader can compare bit for bit.
+  std::vector<double> scale(q.scale.begin(), q.scale.end());
+  return {{"scale", scale}, {"zero_point", q.zero_point}, {"axis", q.axis}};
+}
+
+nlohmann::json to_json(const Graph& g, bool values) {
   nlohmann::json j;
   j["name"] = g.name;
   j["labels"] = g.labels;
   j["input"] = g.input;
   j["output"] = g.output;
   j["tensors"] = nlohmann::json::array();
-  for (const TensorDesc& t : g.tensors) j["tensors"].push_back({{"name", t.name}, {"shape", t.shape}});
+  for (const TensorDesc& t : g.tensors) {
+    nlohmann::json tj = {{"name", t.name}, {"shape", t.shape}, {"dtype", dtype_name(t.dtype)}};
+    if (!t.quant.empty()) tj["quant"] = quant_json(t.quant);
+    j["tensors"].push_back(tj);
+  }
   j["ops"] = nlohmann::json::array();
   for (const Op& op : g.ops) {
     nlohmann::json o = {{"kind", op_kind_name(op.kind)}, {"inputs", op.inputs},
@@ -49,6 +62,9 @@ nlohmann::json to_json(const Graph& g) {
     }
     if (!op.weights.shape.empty()) o["weights_shape"] = op.weights.shape;
     if (!op.bias.shape.empty()) o["bias_shape"] = op.bias.shape;
+    if (!op.weight_quant.empty()) o["weight_quant"] = quant_json(op.weight_quant);
+    if (values && !op.qweights.empty()) o["qweights"] = op.qweights;
+    if (values && !op.qbias.empty()) o["qbias"] = op.qbias;
     if (op.kind == OpKind::kSoftmax) o["beta"] = op.beta;
     if (op.kind == OpKind::kPad) o["pads"] = {op.pads[0], op.pads[1], op.pads[2], op.pads[3]};
     j["ops"].push_back(o);
@@ -84,13 +100,15 @@ int run(const Graph& g, const std::string& in_path, const std::string& out_path)
 
 int main(int argc, char** argv) {
   std::string model, run_in, run_out, write_out;
-  bool bad = false;
+  bool bad = false, values = false;
   for (int i = 1; i < argc; ++i) {
     if (!std::strcmp(argv[i], "--run") && i + 2 < argc) {
       run_in = argv[++i];
       run_out = argv[++i];
     } else if (!std::strcmp(argv[i], "--write") && i + 1 < argc) {
       write_out = argv[++i];
+    } else if (!std::strcmp(argv[i], "--values")) {
+      values = true;
     } else if (model.empty() && argv[i][0] != '-') {
       model = argv[i];
     } else {
@@ -99,7 +117,8 @@ int main(int argc, char** argv) {
   }
   if (bad || model.empty()) {
     std::fprintf(stderr,
-                 "usage: tflite_graph_info MODEL.tflite [--run IN.f32 OUT.f32] [--write OUT]\n");
+                 "usage: tflite_graph_info MODEL.tflite [--run IN.f32 OUT.f32] [--write OUT] "
+                 "[--values]\n");
     return 2;
   }
   Result<Graph> g = read_tflite_file(model);
@@ -118,6 +137,6 @@ int main(int argc, char** argv) {
     int rc = run(g.value(), run_in, run_out);
     if (rc) return rc;
   }
-  std::cout << to_json(g.value()).dump(1) << "\n";
+  std::cout << to_json(g.value(), values).dump(1) << "\n";
   return 0;
 }

@@ -1,12 +1,15 @@
-// .tflite reader and writer: exact round trips of small random graphs, and bad input
-// (missing, empty, truncated, corrupted files; unsupported operators, types, options).
+// .tflite reader and writer: exact round trips of small random graphs (float and INT8), and
+// bad input (missing, empty, truncated, corrupted files; unsupported operators, types,
+// options; invalid quantization parameters; hybrid models).
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <functional>
+#include <map>
 #include <random>
 
 #include "flatbuffers/flatbuffers.h"
@@ -148,6 +151,9 @@ void expect_same_graph(const Graph& a, const Graph& b) {
   for (size_t i = 0; i < a.tensors.size(); ++i) {
     EXPECT_EQ(a.tensors[i].name, b.tensors[i].name) << "tensor " << i;
     EXPECT_EQ(a.tensors[i].shape, b.tensors[i].shape) << "tensor " << i;
+    EXPECT_EQ(a.tensors[i].dtype, b.tensors[i].dtype) << "tensor " << i;
+    EXPECT_EQ(a.tensors[i].quant.scale, b.tensors[i].quant.scale) << "tensor " << i;
+    EXPECT_EQ(a.tensors[i].quant.zero_point, b.tensors[i].quant.zero_point) << "tensor " << i;
   }
   ASSERT_EQ(a.ops.size(), b.ops.size());
   for (size_t i = 0; i < a.ops.size(); ++i) {
@@ -173,6 +179,13 @@ void expect_same_graph(const Graph& a, const Graph& b) {
     }
     expect_same_tensor(x.weights, y.weights, at + " weights");
     expect_same_tensor(x.bias, y.bias, at + " bias");
+    EXPECT_EQ(x.qweights, y.qweights) << at;
+    EXPECT_EQ(x.qbias, y.qbias) << at;
+    EXPECT_EQ(x.weight_quant.scale, y.weight_quant.scale) << at;  // exact float equality
+    EXPECT_EQ(x.weight_quant.zero_point, y.weight_quant.zero_point) << at;
+    if (!x.weight_quant.empty()) {
+      EXPECT_EQ(x.weight_quant.axis, y.weight_quant.axis) << at;
+    }
   }
 }
 
@@ -201,11 +214,14 @@ void expect_consistent(const Graph& g) {
   for (const Op& op : g.ops) {
     EXPECT_TRUE(op.output >= 0 && op.output < n);
     for (int in : op.inputs) EXPECT_TRUE(in >= 0 && in < n);
+    const bool int8 = !op.inputs.empty() && g.tensors[op.inputs[0]].dtype == DType::kInt8;
     if (!op.weights.shape.empty()) {
-      EXPECT_EQ(op.weights.numel(), static_cast<int64_t>(op.weights.data.size()));
+      EXPECT_EQ(op.weights.numel(), static_cast<int64_t>(int8 ? op.qweights.size()
+                                                              : op.weights.data.size()));
     }
     if (!op.bias.shape.empty()) {
-      EXPECT_EQ(op.bias.numel(), static_cast<int64_t>(op.bias.data.size()));
+      EXPECT_EQ(op.bias.numel(), static_cast<int64_t>(int8 ? op.qbias.size()
+                                                           : op.bias.data.size()));
     }
   }
 }
@@ -411,7 +427,20 @@ TEST(TfliteTest, UnsupportedOperatorIsNamed) {
   EXPECT_NE(msg.find("GELU"), std::string::npos) << msg;
 }
 
-TEST(TfliteTest, Int8TensorIsNamed) {
+TEST(TfliteTest, UnsupportedTypeIsNamed) {
+  std::vector<RawTensor> t = {{"x", {1, 4}}, {"foo", {1, 4}, fb::TensorType::FLOAT16}};
+  std::string msg = read_error(
+      raw_model(t, static_cast<int>(fb::BuiltinOperator::SOFTMAX),
+                static_cast<int>(fb::BuiltinOperator::SOFTMAX), {0}, {1}, 0, 1,
+                fb::BuiltinOptions::SoftmaxOptions,
+                [](auto& fbb) { return fb::CreateSoftmaxOptions(fbb, 1.0f).Union(); }),
+      "q.tflite");
+  EXPECT_NE(msg.find("tensor 'foo' has type FLOAT16; only FLOAT32, INT8 and UINT8"),
+            std::string::npos)
+      << msg;
+}
+
+TEST(TfliteTest, Int8TensorWithoutQuantizationIsNamed) {
   std::vector<RawTensor> t = {{"x", {1, 4}}, {"foo", {1, 4}, fb::TensorType::INT8}};
   std::string msg = read_error(
       raw_model(t, static_cast<int>(fb::BuiltinOperator::SOFTMAX),
@@ -419,7 +448,8 @@ TEST(TfliteTest, Int8TensorIsNamed) {
                 fb::BuiltinOptions::SoftmaxOptions,
                 [](auto& fbb) { return fb::CreateSoftmaxOptions(fbb, 1.0f).Union(); }),
       "q.tflite");
-  EXPECT_NE(msg.find("tensor 'foo' has type INT8; only FLOAT32 is supported"), std::string::npos)
+  EXPECT_NE(msg.find("tensor 'foo' has type INT8 but no quantization parameters"),
+            std::string::npos)
       << msg;
 }
 
@@ -481,6 +511,316 @@ TEST(TfliteTest, StructureErrors) {
                              {2}, {1}, 0, 1, fb::BuiltinOptions::SoftmaxOptions, opts),
                    "order.tflite");
   EXPECT_NE(msg.find("earlier operator"), std::string::npos) << msg;
+}
+
+// ---- INT8 ------------------------------------------------------------------------------
+
+QuantParams per_tensor(float scale, int64_t zero_point) {
+  QuantParams q;
+  q.scale = {scale};
+  q.zero_point = {zero_point};
+  return q;
+}
+
+int add_quant_tensor(Graph& g, const std::string& name, std::vector<int> shape, DType dtype,
+                     float scale, int64_t zero_point) {
+  const int id = g.add_tensor(name, std::move(shape));
+  g.tensors[id].dtype = dtype;
+  g.tensors[id].quant = per_tensor(scale, zero_point);
+  return id;
+}
+
+// An INT8 conv/depthwise/FC: random int8 weights, per-channel scales along `axis` (or one
+// per-tensor scale), random int32 bias.
+void quantize_op(Op& op, int axis, bool per_channel, std::mt19937& rng) {
+  std::uniform_int_distribution<int> w(-127, 127), b(-5000, 5000);
+  std::uniform_real_distribution<float> sc(0.001f, 0.02f);
+  const int64_t channels = op.weights.shape[static_cast<size_t>(axis)];
+  op.qweights.resize(static_cast<size_t>(op.weights.numel()));
+  for (int8_t& v : op.qweights) v = static_cast<int8_t>(w(rng));
+  op.weight_quant.axis = axis;
+  const int64_t n = per_channel ? channels : 1;
+  for (int64_t c = 0; c < n; ++c) {
+    op.weight_quant.scale.push_back(sc(rng));
+    op.weight_quant.zero_point.push_back(0);
+  }
+  op.qbias.resize(static_cast<size_t>(channels));
+  for (int32_t& v : op.qbias) v = b(rng);
+  op.weights.data.clear();
+  op.bias = FloatTensor();
+  op.bias.shape = {channels};
+}
+
+// The official export's form: uint8 input (scale 1/128, zero point 127) -> QUANTIZE to int8
+// -> stem conv 3x3 s2 relu6 -> depthwise 3x3 relu6 -> 1x1 conv -> add -> mean -> FC
+// (per-tensor) -> softmax (1/256, -128) -> QUANTIZE to uint8 (1/256, 0).
+Graph make_int8_block_graph(uint32_t seed) {
+  Graph g = make_block_graph(seed);
+  std::mt19937 rng(seed + 100);
+  Graph q;
+  q.name = g.name;
+  q.labels = g.labels;
+  const int in_u8 = add_quant_tensor(q, "images", {1, 16, 16, 3}, DType::kUInt8, 1.0f / 128, 127);
+  const int in_i8 = add_quant_tensor(q, "images/int8", {1, 16, 16, 3}, DType::kInt8, 1.0f / 128,
+                                     -1);
+  const float scales[7] = {0.0074f, 0.0033f, 0.0082f, 0.0081f, 0.0012f, 0.031f, 1.0f / 256};
+  const int64_t zeros[7] = {-128, -128, -100, -101, -128, -26, -128};
+  std::vector<int> ids;
+  for (size_t i = 1; i < g.tensors.size(); ++i)
+    ids.push_back(add_quant_tensor(q, g.tensors[i].name, g.tensors[i].shape, DType::kInt8,
+                                   scales[i - 1], zeros[i - 1]));
+  const int out_u8 = add_quant_tensor(q, "probabilities/uint8", {1, 5}, DType::kUInt8,
+                                      1.0f / 256, 0);
+  Op quant_in;
+  quant_in.kind = OpKind::kQuantize;
+  quant_in.inputs = {in_u8};
+  quant_in.output = in_i8;
+  q.ops.push_back(quant_in);
+  // Float graph tensor t (t >= 1) is INT8 tensor ids[t - 1]; the float input is in_i8.
+  auto map_id = [&](int t) { return t == g.input ? in_i8 : ids[static_cast<size_t>(t - 1)]; };
+  for (Op op : g.ops) {
+    for (int& in : op.inputs) in = map_id(in);
+    op.output = map_id(op.output);
+    if (op.kind == OpKind::kConv2D) quantize_op(op, 0, true, rng);
+    if (op.kind == OpKind::kDepthwiseConv2D) quantize_op(op, 3, true, rng);
+    if (op.kind == OpKind::kFullyConnected) quantize_op(op, 0, false, rng);
+    q.ops.push_back(op);
+  }
+  Op quant_out;
+  quant_out.kind = OpKind::kQuantize;
+  quant_out.inputs = {map_id(g.output)};
+  quant_out.output = out_u8;
+  q.ops.push_back(quant_out);
+  q.input = in_u8;
+  q.output = out_u8;
+  return q;
+}
+
+TEST(TfliteTest, Int8RoundTripExact) {
+  for (uint32_t seed : {1u, 2u}) {
+    Graph g = make_int8_block_graph(seed);
+    std::vector<uint8_t> bytes = serialize(g);
+    ASSERT_FALSE(bytes.empty());
+    Result<Graph> back = read_tflite_memory(bytes.data(), bytes.size(), "int8.tflite");
+    ASSERT_TRUE(back.ok()) << back.status().message();
+    expect_same_graph(g, back.value());
+    expect_consistent(back.value());
+    EXPECT_EQ(serialize(back.value()), bytes);  // deterministic, nothing lost
+  }
+}
+
+TEST(TfliteTest, Int8FileLayout) {
+  Graph g = make_int8_block_graph(3);
+  std::vector<uint8_t> bytes = serialize(g);
+  auto m = fb::UnPackModel(bytes.data());
+  std::map<fb::BuiltinOperator, int> versions;
+  for (const auto& c : m->operator_codes) versions[c->builtin_code] = c->version;
+  EXPECT_EQ(versions[fb::BuiltinOperator::QUANTIZE], 1);
+  EXPECT_EQ(versions[fb::BuiltinOperator::CONV_2D], 3);
+  EXPECT_EQ(versions[fb::BuiltinOperator::DEPTHWISE_CONV_2D], 3);
+  EXPECT_EQ(versions[fb::BuiltinOperator::ADD], 2);
+  EXPECT_EQ(versions[fb::BuiltinOperator::MEAN], 2);
+  EXPECT_EQ(versions[fb::BuiltinOperator::FULLY_CONNECTED], 4);
+  EXPECT_EQ(versions[fb::BuiltinOperator::SOFTMAX], 2);
+  const auto& sg = *m->subgraphs[0];
+  const auto& in = *sg.tensors[static_cast<size_t>(sg.inputs[0])];
+  EXPECT_EQ(in.type, fb::TensorType::UINT8);
+  EXPECT_EQ(in.quantization->scale, std::vector<float>{1.0f / 128});
+  EXPECT_EQ(in.quantization->zero_point, std::vector<int64_t>{127});
+  // Depthwise weights: per channel along dimension 3; the bias: INT32, scale in * w.
+  const auto& dw = *sg.operators[2];
+  const auto& w = *sg.tensors[static_cast<size_t>(dw.inputs[1])];
+  const auto& b = *sg.tensors[static_cast<size_t>(dw.inputs[2])];
+  const auto& x = *sg.tensors[static_cast<size_t>(dw.inputs[0])];
+  EXPECT_EQ(w.type, fb::TensorType::INT8);
+  EXPECT_EQ(w.quantization->quantized_dimension, 3);
+  EXPECT_EQ(w.quantization->scale.size(), 8u);
+  EXPECT_EQ(b.type, fb::TensorType::INT32);
+  ASSERT_EQ(b.quantization->scale.size(), 8u);
+  for (size_t c = 0; c < 8; ++c)
+    EXPECT_FLOAT_EQ(b.quantization->scale[c],
+                    x.quantization->scale[0] * w.quantization->scale[c]);
+  // Float graphs are unchanged: no quantization tables, version 1.
+  auto fm = fb::UnPackModel(serialize(make_block_graph(3)).data());
+  for (const auto& t : fm->subgraphs[0]->tensors) EXPECT_FALSE(t->quantization) << t->name;
+}
+
+// Serializes the INT8 block graph, lets `mutate` damage the unpacked model, and returns the
+// reader's message ("" when it accepts the file).
+std::string int8_mutation_error(const std::function<void(fb::ModelT&)>& mutate) {
+  std::vector<uint8_t> bytes = serialize(make_int8_block_graph(1));
+  auto model = fb::UnPackModel(bytes.data());
+  mutate(*model);
+  flatbuffers::FlatBufferBuilder fbb;
+  fb::FinishModelBuffer(fbb, fb::Model::Pack(fbb, model.get()));
+  return read_error(std::vector<uint8_t>(fbb.GetBufferPointer(),
+                                         fbb.GetBufferPointer() + fbb.GetSize()),
+                    "bad.tflite");
+}
+
+// Tensor `input` of operator `op` in the mutated model.
+fb::TensorT& op_tensor(fb::ModelT& m, size_t op, size_t input) {
+  auto& sg = *m.subgraphs[0];
+  return *sg.tensors[static_cast<size_t>(sg.operators[op]->inputs[input])];
+}
+
+TEST(TfliteTest, Int8BadQuantizationRejected) {
+  EXPECT_EQ(int8_mutation_error([](fb::ModelT&) {}), "");
+  struct Case {
+    const char* what;
+    std::function<void(fb::ModelT&)> mutate;
+    const char* expect;
+  };
+  const float nan = std::nanf("");
+  const std::vector<Case> cases = {
+      {"per-channel scale count", [](fb::ModelT& m) {
+         auto& q = *op_tensor(m, 1, 1).quantization;  // stem weights, 8 channels
+         q.scale.pop_back();
+         q.zero_point.pop_back();
+       }, "per-channel scales"},
+      {"zero points vs scales", [](fb::ModelT& m) {
+         op_tensor(m, 1, 1).quantization->zero_point.pop_back();
+       }, "zero points"},
+      {"zero scale", [](fb::ModelT& m) {
+         op_tensor(m, 2, 0).quantization->scale[0] = 0.0f;
+       }, "finite and positive"},
+      {"NaN scale", [nan](fb::ModelT& m) {
+         op_tensor(m, 1, 1).quantization->scale[3] = nan;
+       }, "finite and positive"},
+      {"infinite activation scale", [](fb::ModelT& m) {
+         op_tensor(m, 4, 0).quantization->scale[0] = INFINITY;
+       }, "finite and positive"},
+      {"quantized_dimension outside the shape", [](fb::ModelT& m) {
+         op_tensor(m, 2, 1).quantization->quantized_dimension = 4;
+       }, "quantized_dimension 4"},
+      {"negative quantized_dimension", [](fb::ModelT& m) {
+         op_tensor(m, 2, 1).quantization->quantized_dimension = -1;
+       }, "quantized_dimension -1"},
+      {"per-channel along the wrong axis", [](fb::ModelT& m) {
+         // stem weights [8,3,3,3]: 8 scales no longer match dimension 3.
+         op_tensor(m, 1, 1).quantization->quantized_dimension = 3;
+       }, "per-channel scales"},
+      {"depthwise per channel along axis 0", [](fb::ModelT& m) {
+         auto& q = *op_tensor(m, 2, 1).quantization;  // [1,3,3,8]: 1 scale on axis 0 is fine,
+         q.quantized_dimension = 0;                   // 8 are not
+       }, "per-channel scales"},
+      {"uint8 zero point out of range", [](fb::ModelT& m) {
+         op_tensor(m, 0, 0).quantization->zero_point[0] = 256;
+       }, "outside 0..255"},
+      {"int8 zero point out of range", [](fb::ModelT& m) {
+         op_tensor(m, 2, 0).quantization->zero_point[0] = -129;
+       }, "outside -128..127"},
+      {"asymmetric weights", [](fb::ModelT& m) {
+         op_tensor(m, 1, 1).quantization->zero_point[2] = 3;
+       }, "symmetric"},
+      {"bias zero point", [](fb::ModelT& m) {
+         op_tensor(m, 1, 2).quantization->zero_point[0] = 1;
+       }, "outside 0..0"},
+      {"bias scale inconsistent", [](fb::ModelT& m) {
+         op_tensor(m, 1, 2).quantization->scale[1] *= 1.01f;
+       }, "input scale * weight scale"},
+      {"activation per channel", [](fb::ModelT& m) {
+         auto& q = *op_tensor(m, 2, 0).quantization;  // [1,8,8,8]
+         q.quantized_dimension = 3;
+         q.scale.assign(8, 0.01f);
+         q.zero_point.assign(8, 0);
+       }, "per channel"},
+      {"missing activation quantization", [](fb::ModelT& m) {
+         op_tensor(m, 2, 0).quantization.reset();
+       }, "no quantization parameters"},
+      {"missing weight quantization", [](fb::ModelT& m) {
+         op_tensor(m, 1, 1).quantization.reset();
+       }, "no quantization parameters"},
+      {"int8 weights, wrong byte count", [](fb::ModelT& m) {
+         m.buffers[op_tensor(m, 1, 1).buffer]->data.pop_back();
+       }, "bytes of data"},
+      {"uint8 inside the graph", [](fb::ModelT& m) {
+         // The stem consumes the uint8 model input directly.
+         m.subgraphs[0]->operators[1]->inputs[0] = m.subgraphs[0]->inputs[0];
+       }, "UINT8 is supported only"},
+      {"float weights in an INT8 op", [](fb::ModelT& m) {
+         op_tensor(m, 1, 1).type = fb::TensorType::FLOAT32;
+       }, "needs INT8 weights"},
+      {"int8 output type mismatch", [](fb::ModelT& m) {
+         auto& sg = *m.subgraphs[0];
+         auto& t = *sg.tensors[static_cast<size_t>(sg.operators[4]->outputs[0])];
+         t.type = fb::TensorType::UINT8;
+         t.quantization->zero_point[0] = 27;
+       }, "the operator gives INT8"},
+  };
+  for (const Case& c : cases) {
+    std::string msg = int8_mutation_error(c.mutate);
+    EXPECT_NE(msg.find(c.expect), std::string::npos) << c.what << ": '" << msg << "'";
+    EXPECT_NE(msg.find("bad.tflite"), std::string::npos) << c.what;
+  }
+}
+
+TEST(TfliteTest, HybridModelRejected) {
+  // A float conv whose weights are INT8 (dynamic-range quantization).
+  std::vector<uint8_t> w(4 * 3 * 3 * 2, 1);
+  std::vector<RawTensor> t = {{"x", {1, 5, 5, 2}},
+                              {"w", {4, 3, 3, 2}, fb::TensorType::INT8, w},
+                              {"b", {4}, fb::TensorType::FLOAT32, float_bytes(4)},
+                              {"y", {1, 3, 3, 4}}};
+  const int conv = static_cast<int>(fb::BuiltinOperator::CONV_2D);
+  std::string msg = read_error(
+      raw_model(t, conv, conv, {0, 1, 2}, {3}, 0, 3, fb::BuiltinOptions::Conv2DOptions,
+                [](auto& fbb) {
+                  return fb::CreateConv2DOptions(fbb, fb::Padding::SAME, 2, 2).Union();
+                }),
+      "hybrid.tflite");
+  EXPECT_NE(msg.find("hybrid (dynamic-range)"), std::string::npos) << msg;
+}
+
+TEST(TfliteTest, QuantizeDequantizeEdges) {
+  // float -> QUANTIZE int8 -> DEQUANTIZE float reads; DEQUANTIZE of a float fails.
+  Graph g;
+  const int x = g.add_tensor("x", {1, 4});
+  const int q = add_quant_tensor(g, "q", {1, 4}, DType::kInt8, 0.5f, 3);
+  const int y = g.add_tensor("y", {1, 4});
+  Op quant;
+  quant.kind = OpKind::kQuantize;
+  quant.inputs = {x};
+  quant.output = q;
+  Op dequant;
+  dequant.kind = OpKind::kDequantize;
+  dequant.inputs = {q};
+  dequant.output = y;
+  g.ops = {quant, dequant};
+  g.input = x;
+  g.output = y;
+  std::vector<uint8_t> bytes = serialize(g);
+  Result<Graph> back = read_tflite_memory(bytes.data(), bytes.size(), "qdq.tflite");
+  ASSERT_TRUE(back.ok()) << back.status().message();
+  expect_same_graph(g, back.value());
+  auto m = fb::UnPackModel(bytes.data());
+  for (const auto& c : m->operator_codes)
+    if (c->builtin_code == fb::BuiltinOperator::DEQUANTIZE) EXPECT_EQ(c->version, 2);
+
+  Graph bad = g;
+  bad.ops[1].inputs = {x};  // DEQUANTIZE of a FLOAT32 tensor
+  EXPECT_FALSE(serialize_tflite(bad).ok());
+  bad = g;
+  bad.tensors[q].quant.scale = {0.0f};
+  EXPECT_FALSE(serialize_tflite(bad).ok());
+}
+
+TEST(TfliteTest, WriterRejectsInconsistentInt8Graph) {
+  Graph g = make_int8_block_graph(1);
+  g.ops[1].qweights.pop_back();
+  EXPECT_FALSE(serialize_tflite(g).ok());
+  g = make_int8_block_graph(1);
+  g.ops[1].weight_quant.scale.pop_back();
+  EXPECT_FALSE(serialize_tflite(g).ok());
+  g = make_int8_block_graph(1);
+  g.ops[2].weight_quant.axis = 0;  // depthwise per channel must be axis 3
+  EXPECT_FALSE(serialize_tflite(g).ok());
+  g = make_int8_block_graph(1);
+  g.ops[1].qbias.pop_back();
+  EXPECT_FALSE(serialize_tflite(g).ok());
+  g = make_int8_block_graph(1);
+  g.tensors[g.ops[3].output].dtype = DType::kFloat32;  // an INT8 conv with a float output
+  EXPECT_FALSE(serialize_tflite(g).ok());
 }
 
 }  // namespace

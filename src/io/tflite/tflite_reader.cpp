@@ -14,6 +14,15 @@
 // Operators reference tensors of subgraph 0 by index and an OperatorCode by index; the
 // operator kind is max(deprecated_builtin_code, builtin_code), as the TFLite runtime reads it.
 //
+// Quantization (INT8 files, TFLite full-integer form): Tensor.quantization holds scale[],
+// zero_point[] (as many) and quantized_dimension; real = scale * (q - zero_point). INT8 and
+// UINT8 activations carry one scale and zero point (per tensor). INT8 weights are symmetric
+// (zero points 0), per tensor or per output channel (CONV_2D and FULLY_CONNECTED axis 0,
+// DEPTHWISE_CONV_2D axis 3). Biases are INT32 with scale = input scale * weight scale[c].
+// Operators other than QUANTIZE/DEQUANTIZE compute in FLOAT32 or INT8 (input and output of
+// the same type); UINT8 appears only at the edges, converted by QUANTIZE. Hybrid
+// (dynamic-range) files, with float activations and INT8 weights, are refused.
+//
 // Validation: the flatbuffers Verifier first (every offset and vector stays inside the
 // file), then each operator: tensor indices, types, ranks and sizes, weight shapes against
 // input channels, output shapes against what SAME/VALID padding gives, byte counts against
@@ -125,8 +134,14 @@ class Reader {
   Status check_index(const OpContext& c, int index) const;
 
   Result<int> activation_input(const OpContext& c, int index);
-  Result<int> define_output(const OpContext& c, int index, const std::vector<int>& expected);
+  Result<int> define_output(const OpContext& c, int index, const std::vector<int>& expected,
+                            DType dtype);
   Result<FloatTensor> const_float(const OpContext& c, int index, const char* role) const;
+  Result<QuantParams> read_quant(int index) const;
+  Result<TensorDesc> activation_desc(int index) const;
+  Result<int> compute_input(const OpContext& c, int index);
+  Status read_weights(const OpContext& c, int index, DType x_dtype, int channel_axis, Op* op);
+  Status read_bias(const OpContext& c, int out_c, DType x_dtype, int x_id, Op* op);
   Result<IntConstant> const_int(const OpContext& c, int index, const char* role) const;
   Result<Activation> activation(const OpContext& c, fb::ActivationFunctionType f) const;
 
@@ -139,6 +154,7 @@ class Reader {
   Status map_fully_connected(const OpContext& c);
   Status map_softmax(const OpContext& c);
   Status map_pad(const OpContext& c);
+  Status map_quantize(const OpContext& c, bool dequantize);
 
   Status read_metadata();
 
@@ -225,9 +241,10 @@ Status Reader::check_index(const OpContext& c, int index) const {
   return Status::Ok();
 }
 
-// Types: activations and weights must be FLOAT32; operator parameters (shapes, axes, pad
-// amounts) are constant INT32/INT64. Checked up front so that a quantized model fails on its
-// first quantized tensor rather than on a QUANTIZE operator.
+// Types: activations FLOAT32, INT8 or UINT8; weights FLOAT32 or INT8; biases FLOAT32 or
+// INT32; operator parameters (shapes, axes, pad amounts) constant INT32/INT64. Checked up
+// front so that a model with other types (FLOAT16, INT16, ...) fails on its first such tensor;
+// which type goes where is checked per operator.
 Status Reader::check_tensor_types() {
   std::vector<int> referenced;
   if (subgraph_->inputs()) referenced.insert(referenced.end(), subgraph_->inputs()->begin(),
@@ -248,13 +265,15 @@ Status Reader::check_tensor_types() {
     if (t->sparsity())
       return error("tensor " + tensor_label(index) + " is sparse; sparse tensors are not supported");
     fb::TensorType type = t->type();
-    if (type == fb::TensorType::FLOAT32) continue;
+    if (type == fb::TensorType::FLOAT32 || type == fb::TensorType::INT8 ||
+        type == fb::TensorType::UINT8)
+      continue;
     if (type == fb::TensorType::INT32 || type == fb::TensorType::INT64) {
       ELITE_ASSIGN_OR_RETURN(bool constant, is_constant(index));
       if (constant) continue;
     }
     return error("tensor " + tensor_label(index) + " has type " + type_name(type) +
-                 "; only FLOAT32 is supported by this build");
+                 "; only FLOAT32, INT8 and UINT8 models are supported by this build");
   }
   return Status::Ok();
 }
@@ -274,7 +293,7 @@ Result<int> Reader::activation_input(const OpContext& c, int index) {
 // Declares the operator's output tensor after checking it has the shape the operator
 // produces; each tensor is produced once.
 Result<int> Reader::define_output(const OpContext& c, int index,
-                                  const std::vector<int>& expected) {
+                                  const std::vector<int>& expected, DType dtype) {
   ELITE_RETURN_IF_ERROR(check_index(c, index));
   ELITE_ASSIGN_OR_RETURN(bool constant, is_constant(index));
   if (constant) return op_error(c, "output tensor " + tensor_label(index) + " is a constant");
@@ -284,10 +303,13 @@ Result<int> Reader::define_output(const OpContext& c, int index,
   if (shape != expected)
     return op_error(c, "output tensor " + tensor_label(index) + " has shape " +
                            shape_str(shape) + "; the operator gives " + shape_str(expected));
-  const fb::Tensor* t = tensor(index);
-  std::string name = t->name() && t->name()->size() ? t->name()->str()
-                                                    : "tensor_" + std::to_string(index);
-  graph_id_[index] = graph_.add_tensor(std::move(name), std::move(shape));
+  ELITE_ASSIGN_OR_RETURN(TensorDesc desc, activation_desc(index));
+  if (desc.dtype != dtype)
+    return op_error(c, "output tensor " + tensor_label(index) + " has type " +
+                           dtype_name(desc.dtype) + "; the operator gives " + dtype_name(dtype));
+  desc.shape = std::move(shape);
+  graph_.tensors.push_back(std::move(desc));
+  graph_id_[index] = static_cast<int>(graph_.tensors.size()) - 1;
   return graph_id_[index];
 }
 
@@ -316,6 +338,211 @@ Result<FloatTensor> Reader::const_float(const OpContext& c, int index, const cha
       return op_error(c, std::string(role) + " tensor " + tensor_label(index) +
                              " holds a non-finite value");
   return out;
+}
+
+// A tensor's quantization parameters, validated as the TFLite runtime does before using
+// them: as many zero points as scales, finite positive scales, zero points inside the
+// tensor type's range (INT32 biases: 0), quantized_dimension inside the shape, and a
+// per-channel scale count equal to the extent of that dimension. No parameters (no table,
+// or no scales) give an empty QuantParams.
+Result<QuantParams> Reader::read_quant(int index) const {
+  const fb::Tensor* t = tensor(index);
+  QuantParams q;
+  const fb::QuantizationParameters* p = t->quantization();
+  if (!p || !p->scale() || p->scale()->size() == 0) return q;
+  const std::string label = "tensor " + tensor_label(index);
+  if (p->details_type() != fb::QuantizationDetails::NONE)
+    return error(label + " uses custom quantization, which is not supported");
+  const auto* scales = p->scale();
+  const auto* zeros = p->zero_point();
+  if (!zeros || zeros->size() != scales->size())
+    return error(label + " has " + std::to_string(scales->size()) + " quantization scales and " +
+                 std::to_string(zeros ? zeros->size() : 0) + " zero points");
+  std::vector<int> shape;
+  if (t->shape()) shape.assign(t->shape()->begin(), t->shape()->end());
+  const int axis = p->quantized_dimension();
+  if (axis < 0 || (axis > 0 && axis >= static_cast<int>(shape.size())))
+    return error(label + " has quantized_dimension " + std::to_string(axis) + " outside its " +
+                 std::to_string(shape.size()) + "-D shape");
+  if (scales->size() > 1 &&
+      (axis >= static_cast<int>(shape.size()) || static_cast<int64_t>(scales->size()) !=
+                                                     static_cast<int64_t>(shape[axis])))
+    return error(label + " of shape " + shape_str(shape) + " has " +
+                 std::to_string(scales->size()) + " per-channel scales along dimension " +
+                 std::to_string(axis) + "; expected one per channel");
+  int64_t zmin = 0, zmax = 0;
+  switch (t->type()) {
+    case fb::TensorType::INT8: zmin = -128, zmax = 127; break;
+    case fb::TensorType::UINT8: zmin = 0, zmax = 255; break;
+    case fb::TensorType::INT32: break;
+    default:
+      return error(label + " of type " + type_name(t->type()) +
+                   " has quantization parameters; only INT8, UINT8 and INT32 are quantized");
+  }
+  q.axis = axis;
+  q.scale.assign(scales->begin(), scales->end());
+  q.zero_point.assign(zeros->begin(), zeros->end());
+  for (float s : q.scale)
+    if (!std::isfinite(s) || !(s > 0.0f))
+      return error(label + " has quantization scale " + std::to_string(s) +
+                   "; scales must be finite and positive");
+  for (int64_t z : q.zero_point)
+    if (z < zmin || z > zmax)
+      return error(label + " has zero point " + std::to_string(z) + ", outside " +
+                   std::to_string(zmin) + ".." + std::to_string(zmax) + " for " +
+                   type_name(t->type()));
+  return q;
+}
+
+// Name, type and quantization of an activation tensor (its shape is set by the caller).
+// FLOAT32 tensors ignore any quantization parameters, as the TFLite runtime does; INT8 and
+// UINT8 ones need exactly one scale and zero point.
+Result<TensorDesc> Reader::activation_desc(int index) const {
+  const fb::Tensor* t = tensor(index);
+  TensorDesc desc;
+  desc.name = t->name() && t->name()->size() ? t->name()->str()
+                                             : "tensor_" + std::to_string(index);
+  switch (t->type()) {
+    case fb::TensorType::FLOAT32: return desc;
+    case fb::TensorType::INT8: desc.dtype = DType::kInt8; break;
+    case fb::TensorType::UINT8: desc.dtype = DType::kUInt8; break;
+    default:
+      return error("tensor " + tensor_label(index) + " has type " + type_name(t->type()) +
+                   "; activations must be FLOAT32, INT8 or UINT8");
+  }
+  ELITE_ASSIGN_OR_RETURN(desc.quant, read_quant(index));
+  if (desc.quant.empty())
+    return error("tensor " + tensor_label(index) + " has type " + type_name(t->type()) +
+                 " but no quantization parameters");
+  if (desc.quant.scale.size() != 1)
+    return error("tensor " + tensor_label(index) + " is quantized per channel; activations " +
+                 "must be quantized per tensor");
+  desc.quant.axis = 0;
+  return desc;
+}
+
+// The activation input of a computing operator: FLOAT32 or INT8. UINT8 is accepted only at
+// the model's edges, where QUANTIZE converts it (TensorFlow's uint8 I/O).
+Result<int> Reader::compute_input(const OpContext& c, int index) {
+  ELITE_ASSIGN_OR_RETURN(int x, activation_input(c, index));
+  const DType dtype = graph_.tensors[x].dtype;
+  if (dtype != DType::kFloat32 && dtype != DType::kInt8)
+    return op_error(c, "input tensor " + tensor_label(index) + " has type " +
+                           dtype_name(dtype) + "; operators compute in FLOAT32 or INT8 (UINT8 " +
+                           "is supported only at the model input and output, through QUANTIZE)");
+  return x;
+}
+
+// Weights of CONV_2D / DEPTHWISE_CONV_2D / FULLY_CONNECTED. A FLOAT32 operator takes
+// FLOAT32 weights (op->weights); an INT8 operator takes INT8 weights, symmetric, per tensor
+// or per channel along `channel_axis` (op->qweights, op->weight_quant; op->weights gets the
+// shape and no data).
+Status Reader::read_weights(const OpContext& c, int index, DType x_dtype, int channel_axis,
+                            Op* op) {
+  ELITE_RETURN_IF_ERROR(check_index(c, index));
+  const fb::Tensor* t = tensor(index);
+  const bool int_weights = t->type() == fb::TensorType::INT8 || t->type() == fb::TensorType::UINT8;
+  if (x_dtype == DType::kFloat32) {
+    if (int_weights)
+      return op_error(c, "weight tensor " + tensor_label(index) + " is " + type_name(t->type()) +
+                             " while the activations are FLOAT32: hybrid (dynamic-range) " +
+                             "quantized models are not supported; use a float model or a " +
+                             "full-integer INT8 one");
+    ELITE_ASSIGN_OR_RETURN(op->weights, const_float(c, index, "weight"));
+    return Status::Ok();
+  }
+  if (t->type() != fb::TensorType::INT8)
+    return op_error(c, "weight tensor " + tensor_label(index) + " has type " +
+                           type_name(t->type()) + "; an INT8 operator needs INT8 weights");
+  ELITE_ASSIGN_OR_RETURN(Bytes bytes, buffer_bytes(t->buffer()));
+  if (bytes.size == 0)
+    return op_error(c, "weight tensor " + tensor_label(index) + " has no constant data");
+  ELITE_ASSIGN_OR_RETURN(std::vector<int> shape, checked_shape(index, false));
+  const int64_t numel = TensorDesc{"", shape}.numel();
+  if (bytes.size != static_cast<size_t>(numel))
+    return op_error(c, "weight tensor " + tensor_label(index) + " of shape " + shape_str(shape) +
+                           " has " + std::to_string(bytes.size) + " bytes of data; expected " +
+                           std::to_string(numel));
+  ELITE_ASSIGN_OR_RETURN(QuantParams q, read_quant(index));
+  if (q.empty())
+    return op_error(c, "INT8 weight tensor " + tensor_label(index) +
+                           " has no quantization parameters");
+  if (q.scale.size() > 1 && q.axis != channel_axis)
+    return op_error(c, "weight tensor " + tensor_label(index) +
+                           " is quantized per channel along dimension " +
+                           std::to_string(q.axis) + "; expected the output-channel dimension " +
+                           std::to_string(channel_axis));
+  for (int64_t z : q.zero_point)
+    if (z != 0)
+      return op_error(c, "weight tensor " + tensor_label(index) + " has zero point " +
+                             std::to_string(z) + "; INT8 weights must be symmetric (0)");
+  if (q.scale.size() == 1) q.axis = channel_axis;
+  op->weights = FloatTensor();
+  op->weights.shape.assign(shape.begin(), shape.end());
+  op->qweights.resize(bytes.size);
+  std::memcpy(op->qweights.data(), bytes.data, bytes.size);
+  op->weight_quant = std::move(q);
+  return Status::Ok();
+}
+
+// The optional bias (input 2) of [out_c]: FLOAT32 for a FLOAT32 operator, INT32 for an
+// INT8 one, whose scale must be input scale * weight scale (to TFLite's tolerance, a
+// relative 1e-6). An absent bias reads as zeros.
+Status Reader::read_bias(const OpContext& c, int out_c, DType x_dtype, int x_id, Op* op) {
+  const bool present = c.inputs.size() == 3 && c.inputs[2] >= 0;
+  if (x_dtype == DType::kFloat32) {
+    if (!present) {
+      op->bias = FloatTensor({out_c});
+      return Status::Ok();
+    }
+    ELITE_ASSIGN_OR_RETURN(op->bias, const_float(c, c.inputs[2], "bias"));
+    if (op->bias.shape != std::vector<int64_t>{out_c})
+      return op_error(c, "bias shape " + shape_to_string(op->bias.shape) + "; expected [" +
+                             std::to_string(out_c) + "]");
+    return Status::Ok();
+  }
+  op->bias = FloatTensor();
+  op->bias.shape = {out_c};
+  if (!present) {
+    op->qbias.assign(static_cast<size_t>(out_c), 0);
+    return Status::Ok();
+  }
+  const int index = c.inputs[2];
+  ELITE_RETURN_IF_ERROR(check_index(c, index));
+  const fb::Tensor* t = tensor(index);
+  if (t->type() != fb::TensorType::INT32)
+    return op_error(c, "bias tensor " + tensor_label(index) + " has type " +
+                           type_name(t->type()) + "; an INT8 operator needs an INT32 bias");
+  ELITE_ASSIGN_OR_RETURN(Bytes bytes, buffer_bytes(t->buffer()));
+  ELITE_ASSIGN_OR_RETURN(std::vector<int> shape, checked_shape(index, false));
+  if (shape != std::vector<int>{out_c})
+    return op_error(c, "bias shape " + shape_str(shape) + "; expected [" +
+                           std::to_string(out_c) + "]");
+  if (bytes.size != static_cast<size_t>(out_c) * sizeof(int32_t))
+    return op_error(c, "bias tensor " + tensor_label(index) + " has " +
+                           std::to_string(bytes.size) + " bytes of data; expected " +
+                           std::to_string(out_c * sizeof(int32_t)));
+  ELITE_ASSIGN_OR_RETURN(QuantParams q, read_quant(index));
+  if (!q.empty()) {
+    if (q.scale.size() != 1 && q.scale.size() != static_cast<size_t>(out_c))
+      return op_error(c, "bias tensor " + tensor_label(index) + " has " +
+                             std::to_string(q.scale.size()) + " scales; expected 1 or " +
+                             std::to_string(out_c));
+    const double in_scale = graph_.tensors[x_id].quant.scale[0];
+    const std::vector<float>& ws = op->weight_quant.scale;
+    for (int ch = 0; ch < out_c; ++ch) {
+      const double want = in_scale * ws[ws.size() == 1 ? 0 : static_cast<size_t>(ch)];
+      const double got = q.scale[q.scale.size() == 1 ? 0 : static_cast<size_t>(ch)];
+      if (std::abs(want - got) > 1e-6 * std::min(want, got))
+        return op_error(c, "bias tensor " + tensor_label(index) + " has scale " +
+                               std::to_string(got) + " for channel " + std::to_string(ch) +
+                               "; expected input scale * weight scale = " +
+                               std::to_string(want));
+    }
+  }
+  op->qbias.resize(static_cast<size_t>(out_c));
+  std::memcpy(op->qbias.data(), bytes.data, bytes.size);
+  return Status::Ok();
 }
 
 Result<IntConstant> Reader::const_int(const OpContext& c, int index, const char* role) const {
@@ -403,10 +630,11 @@ Status Reader::map_conv(const OpContext& c, bool depthwise) {
   else return op_error(c, "unknown padding " + std::to_string(static_cast<int>(padding)));
   ELITE_ASSIGN_OR_RETURN(op.activation, activation(c, act));
 
-  ELITE_ASSIGN_OR_RETURN(int x, activation_input(c, c.inputs[0]));
+  ELITE_ASSIGN_OR_RETURN(int x, compute_input(c, c.inputs[0]));
   const std::vector<int> in = graph_.tensors[x].shape;
+  const DType dtype = graph_.tensors[x].dtype;
   if (in.size() != 4) return op_error(c, "input must be 4-D NHWC, got " + shape_str(in));
-  ELITE_ASSIGN_OR_RETURN(op.weights, const_float(c, c.inputs[1], "weight"));
+  ELITE_RETURN_IF_ERROR(read_weights(c, c.inputs[1], dtype, depthwise ? 3 : 0, &op));
   const std::vector<int64_t>& w = op.weights.shape;
   if (w.size() != 4) return op_error(c, "weights must be 4-D, got " + shape_to_string(w));
   int out_c;
@@ -429,21 +657,15 @@ Status Reader::map_conv(const OpContext& c, bool depthwise) {
   }
   op.kernel_h = static_cast<int>(w[1]);
   op.kernel_w = static_cast<int>(w[2]);
-  if (c.inputs.size() == 3 && c.inputs[2] >= 0) {
-    ELITE_ASSIGN_OR_RETURN(op.bias, const_float(c, c.inputs[2], "bias"));
-    if (op.bias.shape != std::vector<int64_t>{out_c})
-      return op_error(c, "bias shape " + shape_to_string(op.bias.shape) + "; expected [" +
-                             std::to_string(out_c) + "]");
-  } else {
-    op.bias = FloatTensor({out_c});
-  }
+  ELITE_RETURN_IF_ERROR(read_bias(c, out_c, dtype, x, &op));
   int oh = conv_out_size(in[1], op.kernel_h, op.stride_h, op.padding);
   int ow = conv_out_size(in[2], op.kernel_w, op.stride_w, op.padding);
   if (oh < 1 || ow < 1)
     return op_error(c, "kernel " + std::to_string(op.kernel_h) + "x" +
                            std::to_string(op.kernel_w) + " is larger than the input " +
                            shape_str(in) + " with VALID padding");
-  ELITE_ASSIGN_OR_RETURN(op.output, define_output(c, c.outputs[0], {1, oh, ow, out_c}));
+  ELITE_ASSIGN_OR_RETURN(op.output,
+                         define_output(c, c.outputs[0], {1, oh, ow, out_c}, dtype));
   op.inputs = {x};
   graph_.ops.push_back(std::move(op));
   return Status::Ok();
@@ -457,14 +679,19 @@ Status Reader::map_add(const OpContext& c) {
   if (const fb::AddOptions* o = c.op->builtin_options_as_AddOptions()) {
     ELITE_ASSIGN_OR_RETURN(op.activation, activation(c, o->fused_activation_function()));
   }
-  ELITE_ASSIGN_OR_RETURN(int a, activation_input(c, c.inputs[0]));
-  ELITE_ASSIGN_OR_RETURN(int b, activation_input(c, c.inputs[1]));
+  ELITE_ASSIGN_OR_RETURN(int a, compute_input(c, c.inputs[0]));
+  ELITE_ASSIGN_OR_RETURN(int b, compute_input(c, c.inputs[1]));
+  if (graph_.tensors[a].dtype != graph_.tensors[b].dtype)
+    return op_error(c, std::string("inputs have different types ") +
+                           dtype_name(graph_.tensors[a].dtype) + " and " +
+                           dtype_name(graph_.tensors[b].dtype));
   if (graph_.tensors[a].shape != graph_.tensors[b].shape)
     return op_error(c, "inputs have different shapes " + shape_str(graph_.tensors[a].shape) +
                            " and " + shape_str(graph_.tensors[b].shape) +
                            " (broadcasting is not supported)");
   std::vector<int> shape = graph_.tensors[a].shape;
-  ELITE_ASSIGN_OR_RETURN(op.output, define_output(c, c.outputs[0], shape));
+  ELITE_ASSIGN_OR_RETURN(op.output,
+                         define_output(c, c.outputs[0], shape, graph_.tensors[a].dtype));
   op.inputs = {a, b};
   graph_.ops.push_back(std::move(op));
   return Status::Ok();
@@ -478,7 +705,7 @@ Status Reader::map_average_pool(const OpContext& c) {
   if (!o) return op_error(c, "missing Pool2DOptions");
   ELITE_ASSIGN_OR_RETURN(Activation act, activation(c, o->fused_activation_function()));
   if (act != Activation::kNone) return op_error(c, "a fused activation is not supported here");
-  ELITE_ASSIGN_OR_RETURN(int x, activation_input(c, c.inputs[0]));
+  ELITE_ASSIGN_OR_RETURN(int x, compute_input(c, c.inputs[0]));
   const std::vector<int> in = graph_.tensors[x].shape;
   if (in.size() != 4) return op_error(c, "input must be 4-D NHWC, got " + shape_str(in));
   if (o->filter_height() != in[1] || o->filter_width() != in[2] || o->stride_h() < 1 ||
@@ -492,7 +719,8 @@ Status Reader::map_average_pool(const OpContext& c) {
     return op_error(c, "only a global average pool (one output position) is supported");
   Op op;
   op.kind = OpKind::kMean;
-  ELITE_ASSIGN_OR_RETURN(op.output, define_output(c, c.outputs[0], {1, 1, 1, in[3]}));
+  ELITE_ASSIGN_OR_RETURN(op.output,
+                         define_output(c, c.outputs[0], {1, 1, 1, in[3]}, graph_.tensors[x].dtype));
   op.inputs = {x};
   graph_.ops.push_back(std::move(op));
   return Status::Ok();
@@ -502,7 +730,7 @@ Status Reader::map_average_pool(const OpContext& c) {
 Status Reader::map_mean(const OpContext& c) {
   if (c.inputs.size() != 2 || c.outputs.size() != 1)
     return op_error(c, "expected 2 inputs and 1 output");
-  ELITE_ASSIGN_OR_RETURN(int x, activation_input(c, c.inputs[0]));
+  ELITE_ASSIGN_OR_RETURN(int x, compute_input(c, c.inputs[0]));
   const std::vector<int> in = graph_.tensors[x].shape;
   if (in.size() != 4) return op_error(c, "input must be 4-D NHWC, got " + shape_str(in));
   ELITE_ASSIGN_OR_RETURN(IntConstant axes, const_int(c, c.inputs[1], "axes"));
@@ -517,7 +745,8 @@ Status Reader::map_mean(const OpContext& c) {
   op.kind = OpKind::kMean;
   std::vector<int> expected = keep_dims ? std::vector<int>{1, 1, 1, in[3]}
                                         : std::vector<int>{1, in[3]};
-  ELITE_ASSIGN_OR_RETURN(op.output, define_output(c, c.outputs[0], expected));
+  ELITE_ASSIGN_OR_RETURN(op.output,
+                         define_output(c, c.outputs[0], expected, graph_.tensors[x].dtype));
   op.inputs = {x};
   graph_.ops.push_back(std::move(op));
   return Status::Ok();
@@ -526,7 +755,7 @@ Status Reader::map_mean(const OpContext& c) {
 Status Reader::map_reshape(const OpContext& c) {
   if (c.inputs.empty() || c.inputs.size() > 2 || c.outputs.size() != 1)
     return op_error(c, "expected 1 or 2 inputs and 1 output");
-  ELITE_ASSIGN_OR_RETURN(int x, activation_input(c, c.inputs[0]));
+  ELITE_ASSIGN_OR_RETURN(int x, compute_input(c, c.inputs[0]));
   if (c.inputs.size() == 2 && c.inputs[1] >= 0) {
     // The new shape must be known when the file is read; the output tensor carries it.
     ELITE_ASSIGN_OR_RETURN(IntConstant new_shape, const_int(c, c.inputs[1], "shape"));
@@ -539,7 +768,8 @@ Status Reader::map_reshape(const OpContext& c) {
                            shape_str(out));
   Op op;
   op.kind = OpKind::kReshape;
-  ELITE_ASSIGN_OR_RETURN(op.output, define_output(c, c.outputs[0], out));
+  ELITE_ASSIGN_OR_RETURN(op.output,
+                         define_output(c, c.outputs[0], out, graph_.tensors[x].dtype));
   op.inputs = {x};
   graph_.ops.push_back(std::move(op));
   return Status::Ok();
@@ -555,23 +785,17 @@ Status Reader::map_fully_connected(const OpContext& c) {
       return op_error(c, "shuffled weights are not supported");
     ELITE_ASSIGN_OR_RETURN(op.activation, activation(c, o->fused_activation_function()));
   }
-  ELITE_ASSIGN_OR_RETURN(int x, activation_input(c, c.inputs[0]));
-  ELITE_ASSIGN_OR_RETURN(op.weights, const_float(c, c.inputs[1], "weight"));
+  ELITE_ASSIGN_OR_RETURN(int x, compute_input(c, c.inputs[0]));
+  const DType dtype = graph_.tensors[x].dtype;
+  ELITE_RETURN_IF_ERROR(read_weights(c, c.inputs[1], dtype, 0, &op));
   const std::vector<int64_t>& w = op.weights.shape;  // [out, in]
   if (w.size() != 2) return op_error(c, "weights must be 2-D, got " + shape_to_string(w));
   if (graph_.tensors[x].numel() != w[1])
     return op_error(c, "weights " + shape_to_string(w) + " do not fit input " +
                            shape_str(graph_.tensors[x].shape));
   const int out_n = static_cast<int>(w[0]);
-  if (c.inputs.size() == 3 && c.inputs[2] >= 0) {
-    ELITE_ASSIGN_OR_RETURN(op.bias, const_float(c, c.inputs[2], "bias"));
-    if (op.bias.shape != std::vector<int64_t>{out_n})
-      return op_error(c, "bias shape " + shape_to_string(op.bias.shape) + "; expected [" +
-                             std::to_string(out_n) + "]");
-  } else {
-    op.bias = FloatTensor({out_n});
-  }
-  ELITE_ASSIGN_OR_RETURN(op.output, define_output(c, c.outputs[0], {1, out_n}));
+  ELITE_RETURN_IF_ERROR(read_bias(c, out_n, dtype, x, &op));
+  ELITE_ASSIGN_OR_RETURN(op.output, define_output(c, c.outputs[0], {1, out_n}, dtype));
   op.inputs = {x};
   graph_.ops.push_back(std::move(op));
   return Status::Ok();
@@ -586,9 +810,10 @@ Status Reader::map_softmax(const OpContext& c) {
   op.kind = OpKind::kSoftmax;
   op.beta = o->beta();
   if (!std::isfinite(op.beta)) return op_error(c, "beta is not finite");
-  ELITE_ASSIGN_OR_RETURN(int x, activation_input(c, c.inputs[0]));
+  ELITE_ASSIGN_OR_RETURN(int x, compute_input(c, c.inputs[0]));
   std::vector<int> shape = graph_.tensors[x].shape;
-  ELITE_ASSIGN_OR_RETURN(op.output, define_output(c, c.outputs[0], shape));
+  ELITE_ASSIGN_OR_RETURN(op.output,
+                         define_output(c, c.outputs[0], shape, graph_.tensors[x].dtype));
   op.inputs = {x};
   graph_.ops.push_back(std::move(op));
   return Status::Ok();
@@ -598,7 +823,7 @@ Status Reader::map_softmax(const OpContext& c) {
 Status Reader::map_pad(const OpContext& c) {
   if (c.inputs.size() != 2 || c.outputs.size() != 1)
     return op_error(c, "expected 2 inputs and 1 output");
-  ELITE_ASSIGN_OR_RETURN(int x, activation_input(c, c.inputs[0]));
+  ELITE_ASSIGN_OR_RETURN(int x, compute_input(c, c.inputs[0]));
   const std::vector<int> in = graph_.tensors[x].shape;
   if (in.size() != 4) return op_error(c, "input must be 4-D NHWC, got " + shape_str(in));
   ELITE_ASSIGN_OR_RETURN(IntConstant p, const_int(c, c.inputs[1], "paddings"));
@@ -615,7 +840,37 @@ Status Reader::map_pad(const OpContext& c) {
   }
   std::vector<int> out = {1, in[1] + op.pads[0] + op.pads[1], in[2] + op.pads[2] + op.pads[3],
                           in[3]};
-  ELITE_ASSIGN_OR_RETURN(op.output, define_output(c, c.outputs[0], out));
+  ELITE_ASSIGN_OR_RETURN(op.output,
+                         define_output(c, c.outputs[0], out, graph_.tensors[x].dtype));
+  op.inputs = {x};
+  graph_.ops.push_back(std::move(op));
+  return Status::Ok();
+}
+
+// QUANTIZE: FLOAT32 -> INT8/UINT8, or a requantization between INT8 and UINT8 (TensorFlow's
+// uint8 model input and output). DEQUANTIZE: INT8/UINT8 -> FLOAT32. Same shape.
+Status Reader::map_quantize(const OpContext& c, bool dequantize) {
+  if (c.inputs.size() != 1 || c.outputs.size() != 1)
+    return op_error(c, "expected 1 input and 1 output");
+  ELITE_RETURN_IF_ERROR(check_index(c, c.inputs[0]));
+  ELITE_ASSIGN_OR_RETURN(bool constant, is_constant(c.inputs[0]));
+  if (constant)
+    return op_error(c, "dequantizes the constant tensor " + tensor_label(c.inputs[0]) +
+                           " (weights stored quantized for float computation, as in " +
+                           "dynamic-range quantized models); such models are not supported");
+  ELITE_ASSIGN_OR_RETURN(int x, activation_input(c, c.inputs[0]));
+  const DType in = graph_.tensors[x].dtype;
+  ELITE_RETURN_IF_ERROR(check_index(c, c.outputs[0]));
+  ELITE_ASSIGN_OR_RETURN(TensorDesc out, activation_desc(c.outputs[0]));
+  const bool in_ok = dequantize ? in != DType::kFloat32 : true;
+  const bool out_ok = dequantize ? out.dtype == DType::kFloat32 : out.dtype != DType::kFloat32;
+  if (!in_ok || !out_ok)
+    return op_error(c, std::string("cannot convert ") + dtype_name(in) + " to " +
+                           dtype_name(out.dtype));
+  Op op;
+  op.kind = dequantize ? OpKind::kDequantize : OpKind::kQuantize;
+  const std::vector<int> shape = graph_.tensors[x].shape;
+  ELITE_ASSIGN_OR_RETURN(op.output, define_output(c, c.outputs[0], shape, out.dtype));
   op.inputs = {x};
   graph_.ops.push_back(std::move(op));
   return Status::Ok();
@@ -632,6 +887,8 @@ Status Reader::map_op(const OpContext& c) {
     case fb::BuiltinOperator::FULLY_CONNECTED: return map_fully_connected(c);
     case fb::BuiltinOperator::SOFTMAX: return map_softmax(c);
     case fb::BuiltinOperator::PAD: return map_pad(c);
+    case fb::BuiltinOperator::QUANTIZE: return map_quantize(c, false);
+    case fb::BuiltinOperator::DEQUANTIZE: return map_quantize(c, true);
     default: break;
   }
   return error("unsupported operator " + c.name + " (op " + std::to_string(c.index) +
@@ -662,8 +919,11 @@ Status Reader::read_structure() {
   if (input_constant) return error("model input tensor " + tensor_label(input) + " is a constant");
   ELITE_ASSIGN_OR_RETURN(std::vector<int> input_shape, checked_shape(input, true));
   const fb::Tensor* in_t = tensor(input);
-  graph_id_[input] = graph_.add_tensor(
-      in_t->name() && in_t->name()->size() ? in_t->name()->str() : "input", input_shape);
+  ELITE_ASSIGN_OR_RETURN(TensorDesc input_desc, activation_desc(input));
+  if (!in_t->name() || in_t->name()->size() == 0) input_desc.name = "input";
+  input_desc.shape = std::move(input_shape);
+  graph_.tensors.push_back(std::move(input_desc));
+  graph_id_[input] = static_cast<int>(graph_.tensors.size()) - 1;
   graph_.input = graph_id_[input];
 
   const auto* codes = model_->operator_codes();

@@ -9,7 +9,16 @@
 //   kSoftmax         SOFTMAX            [x]                          beta
 //   kReshape         RESHAPE            [x, shape int32]             ReshapeOptions new_shape
 //   kPad             PAD                [x, paddings int32 [4,2]]
-// Every operator is written at version 1: these float forms need nothing newer.
+//   kQuantize        QUANTIZE           [x]   float/int8/uint8 -> int8/uint8
+//   kDequantize      DEQUANTIZE         [x]   int8/uint8 -> float
+// Float graphs are written with every operator at version 1 and no quantization tables.
+// INT8 graphs take the form TensorFlow's converter gives full-integer models: every INT8 and
+// UINT8 tensor carries its scale and zero point; weights are INT8, symmetric, per channel
+// (quantized_dimension 0 for CONV_2D and FULLY_CONNECTED, 3 for DEPTHWISE_CONV_2D) or per
+// tensor; biases are INT32 with scale = input scale * weight scale[c], zero point 0; the
+// operator versions are those the converter writes for INT8 inputs (CONV_2D 3,
+// DEPTHWISE_CONV_2D 3, FULLY_CONNECTED 4, ADD/MEAN/AVERAGE_POOL_2D/SOFTMAX/PAD 2,
+// DEQUANTIZE 2, QUANTIZE and RESHAPE 1).
 #include "io/tflite/tflite_writer.h"
 
 #include <unistd.h>
@@ -17,6 +26,7 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <cmath>
 #include <map>
 
 #include "flatbuffers/flatbuffers.h"
@@ -39,6 +49,56 @@ fb::ActivationFunctionType to_fb(Activation a) {
 
 fb::Padding to_fb(Padding p) { return p == Padding::kValid ? fb::Padding::VALID : fb::Padding::SAME; }
 
+fb::TensorType to_fb(DType d) {
+  switch (d) {
+    case DType::kInt8: return fb::TensorType::INT8;
+    case DType::kUInt8: return fb::TensorType::UINT8;
+    case DType::kInt32: return fb::TensorType::INT32;
+    case DType::kFloat32: break;
+  }
+  return fb::TensorType::FLOAT32;
+}
+
+// The builtin operator that stands for `op` (`out` is its output tensor).
+fb::BuiltinOperator builtin_code(const Op& op, const TensorDesc& out) {
+  switch (op.kind) {
+    case OpKind::kConv2D: return fb::BuiltinOperator::CONV_2D;
+    case OpKind::kDepthwiseConv2D: return fb::BuiltinOperator::DEPTHWISE_CONV_2D;
+    case OpKind::kAdd: return fb::BuiltinOperator::ADD;
+    case OpKind::kMean:
+      return out.shape.size() == 4 ? fb::BuiltinOperator::AVERAGE_POOL_2D
+                                   : fb::BuiltinOperator::MEAN;
+    case OpKind::kFullyConnected: return fb::BuiltinOperator::FULLY_CONNECTED;
+    case OpKind::kSoftmax: return fb::BuiltinOperator::SOFTMAX;
+    case OpKind::kReshape: return fb::BuiltinOperator::RESHAPE;
+    case OpKind::kPad: return fb::BuiltinOperator::PAD;
+    case OpKind::kQuantize: return fb::BuiltinOperator::QUANTIZE;
+    case OpKind::kDequantize: return fb::BuiltinOperator::DEQUANTIZE;
+  }
+  return fb::BuiltinOperator::ADD;
+}
+
+// The operator version TensorFlow's converter writes for this input type (TFLite
+// tools/versioning/op_version.cc); float forms are all version 1.
+int builtin_version(const Op& op, DType in) {
+  const bool int8 = in == DType::kInt8;
+  switch (op.kind) {
+    case OpKind::kConv2D:
+    case OpKind::kDepthwiseConv2D: return int8 ? 3 : 1;
+    case OpKind::kFullyConnected: return int8 ? 4 : 1;
+    case OpKind::kAdd:
+    case OpKind::kMean:
+    case OpKind::kSoftmax:
+    case OpKind::kPad:
+    case OpKind::kDequantize: return int8 ? 2 : 1;
+    case OpKind::kReshape:
+    case OpKind::kQuantize: break;
+  }
+  return 1;
+}
+
+bool is_quantized(DType d) { return d == DType::kInt8 || d == DType::kUInt8; }
+
 class Writer {
  public:
   explicit Writer(const Graph& g) : g_(g), fbb_(1 << 20) {}
@@ -51,10 +111,16 @@ class Writer {
   Status check_graph() const;
   Status check_const(size_t op_index, const char* role, const FloatTensor& t,
                      size_t rank) const;
+  Status check_quant_tensor(const TensorDesc& t) const;
+  Status check_int8_weights(size_t op_index, const Op& op, size_t rank, int channel_axis) const;
+  Offset<fb::QuantizationParameters> quantization(const QuantParams& q);
+  int add_int8_weights(const std::string& name, const Op& op);
+  int add_int32_bias(const std::string& name, const Op& op, const TensorDesc& x, int64_t n);
 
   int add_buffer(const void* data, size_t size);
   int add_const(const std::string& name, const std::vector<int64_t>& shape, fb::TensorType type,
-                const void* data, size_t size);
+                const void* data, size_t size,
+                Offset<fb::QuantizationParameters> quant = Offset<fb::QuantizationParameters>());
   int add_float_const(const std::string& name, const FloatTensor& t) {
     return add_const(name, t.shape, fb::TensorType::FLOAT32, t.data.data(),
                      t.data.size() * sizeof(float));
@@ -73,6 +139,7 @@ class Writer {
   std::vector<Offset<fb::Tensor>> tensors_;
   std::vector<Offset<fb::OperatorCode>> codes_;
   std::map<int, uint32_t> code_index_;
+  std::map<int, int> code_version_;  // the highest version any operator of the code needs
 };
 
 Status Writer::check_const(size_t op_index, const char* role, const FloatTensor& t,
@@ -81,6 +148,58 @@ Status Writer::check_const(size_t op_index, const char* role, const FloatTensor&
     return error("op " + std::to_string(op_index) + ": " + role + " tensor of shape " +
                  shape_to_string(t.shape) + " with " + std::to_string(t.data.size()) +
                  " values is inconsistent");
+  return Status::Ok();
+}
+
+// An INT8/UINT8 activation: one finite positive scale, a zero point in the type's range.
+Status Writer::check_quant_tensor(const TensorDesc& t) const {
+  if (t.dtype == DType::kFloat32) return Status::Ok();
+  if (!is_quantized(t.dtype))
+    return error("tensor '" + t.name + "' has type " + dtype_name(t.dtype) +
+                 "; activations are FLOAT32, INT8 or UINT8");
+  const QuantParams& q = t.quant;
+  if (q.scale.size() != 1 || q.zero_point.size() != 1)
+    return error("tensor '" + t.name + "' (" + dtype_name(t.dtype) +
+                 ") needs one scale and one zero point");
+  const int64_t zmin = t.dtype == DType::kInt8 ? -128 : 0;
+  const int64_t zmax = t.dtype == DType::kInt8 ? 127 : 255;
+  if (!std::isfinite(q.scale[0]) || !(q.scale[0] > 0.0f) || q.zero_point[0] < zmin ||
+      q.zero_point[0] > zmax)
+    return error("tensor '" + t.name + "' has invalid quantization (scale " +
+                 std::to_string(q.scale[0]) + ", zero point " +
+                 std::to_string(q.zero_point[0]) + ")");
+  return Status::Ok();
+}
+
+// INT8 weights: the shape's element count of qweights, one scale per output channel (along
+// `channel_axis`) or one in all, finite positive scales, zero points absent or all 0, and
+// qbias with one value per output channel (or empty: zeros).
+Status Writer::check_int8_weights(size_t op_index, const Op& op, size_t rank,
+                                  int channel_axis) const {
+  const std::string at = "op " + std::to_string(op_index) + ": ";
+  const std::vector<int64_t>& shape = op.weights.shape;
+  if (shape.size() != rank || static_cast<int64_t>(op.qweights.size()) != op.weights.numel())
+    return error(at + "INT8 weights of shape " + shape_to_string(shape) + " with " +
+                 std::to_string(op.qweights.size()) + " values are inconsistent");
+  const QuantParams& q = op.weight_quant;
+  const int64_t channels = shape[static_cast<size_t>(channel_axis)];
+  if (q.scale.empty() ||
+      (q.scale.size() != 1 && static_cast<int64_t>(q.scale.size()) != channels))
+    return error(at + "INT8 weights have " + std::to_string(q.scale.size()) +
+                 " scales; expected 1 or " + std::to_string(channels));
+  if (q.scale.size() > 1 && q.axis != channel_axis)
+    return error(at + "INT8 weights are quantized along dimension " + std::to_string(q.axis) +
+                 "; expected " + std::to_string(channel_axis));
+  if (!q.zero_point.empty() && q.zero_point.size() != q.scale.size())
+    return error(at + "INT8 weights have " + std::to_string(q.zero_point.size()) +
+                 " zero points for " + std::to_string(q.scale.size()) + " scales");
+  for (int64_t z : q.zero_point)
+    if (z != 0) return error(at + "INT8 weights must have zero point 0");
+  for (float s : q.scale)
+    if (!std::isfinite(s) || !(s > 0.0f)) return error(at + "INT8 weights have an invalid scale");
+  if (!op.qbias.empty() && static_cast<int64_t>(op.qbias.size()) != channels)
+    return error(at + "INT32 bias has " + std::to_string(op.qbias.size()) + " values; expected " +
+                 std::to_string(channels));
   return Status::Ok();
 }
 
@@ -93,9 +212,11 @@ Status Writer::check_graph() const {
                                      " is invalid");
   if (!valid(g_.output)) return error("graph output tensor id " + std::to_string(g_.output) +
                                       " is invalid");
-  for (const TensorDesc& t : g_.tensors)
+  for (const TensorDesc& t : g_.tensors) {
     for (int d : t.shape)
       if (d < 1) return error("tensor '" + t.name + "' has a non-positive dimension");
+    ELITE_RETURN_IF_ERROR(check_quant_tensor(t));
+  }
   for (size_t i = 0; i < g_.ops.size(); ++i) {
     const Op& op = g_.ops[i];
     if (!valid(op.output)) return error("op " + std::to_string(i) + " has an invalid output");
@@ -107,13 +228,40 @@ Status Writer::check_graph() const {
                    " inputs; expected " + std::to_string(want_inputs));
     const TensorDesc& x = g_.tensors[op.inputs[0]];
     const TensorDesc& y = g_.tensors[op.output];
+    const std::string at = "op " + std::to_string(i) + " (" + op_kind_name(op.kind) + "): ";
+    if (op.kind == OpKind::kQuantize) {
+      if (!is_quantized(y.dtype))
+        return error(at + "output must be INT8 or UINT8, not " + dtype_name(y.dtype));
+    } else if (op.kind == OpKind::kDequantize) {
+      if (!is_quantized(x.dtype) || y.dtype != DType::kFloat32)
+        return error(at + "converts INT8/UINT8 to FLOAT32, not " + dtype_name(x.dtype) +
+                     " to " + dtype_name(y.dtype));
+    } else {
+      for (int in : op.inputs)
+        if (g_.tensors[in].dtype != x.dtype || (x.dtype != DType::kFloat32 &&
+                                                x.dtype != DType::kInt8))
+          return error(at + "inputs must all be FLOAT32 or all INT8");
+      if (y.dtype != x.dtype)
+        return error(at + "output is " + dtype_name(y.dtype) + ", input " +
+                     dtype_name(x.dtype));
+    }
+    const bool int8 = x.dtype == DType::kInt8;
     switch (op.kind) {
       case OpKind::kConv2D:
       case OpKind::kDepthwiseConv2D:
+        if (int8) {
+          ELITE_RETURN_IF_ERROR(
+              check_int8_weights(i, op, 4, op.kind == OpKind::kConv2D ? 0 : 3));
+          break;
+        }
         ELITE_RETURN_IF_ERROR(check_const(i, "weight", op.weights, 4));
         if (!op.bias.data.empty()) ELITE_RETURN_IF_ERROR(check_const(i, "bias", op.bias, 1));
         break;
       case OpKind::kFullyConnected:
+        if (int8) {
+          ELITE_RETURN_IF_ERROR(check_int8_weights(i, op, 2, 0));
+          break;
+        }
         ELITE_RETURN_IF_ERROR(check_const(i, "weight", op.weights, 2));
         if (!op.bias.data.empty()) ELITE_RETURN_IF_ERROR(check_const(i, "bias", op.bias, 1));
         break;
@@ -125,9 +273,6 @@ Status Writer::check_graph() const {
       case OpKind::kPad:
         if (x.shape.size() != 4) return error("op " + std::to_string(i) + " (pad) needs a 4-D input");
         break;
-      case OpKind::kQuantize:
-      case OpKind::kDequantize:
-        return error("op " + std::to_string(i) + ": quantized graphs cannot be written yet");
       default:
         break;
     }
@@ -148,13 +293,41 @@ int Writer::add_buffer(const void* data, size_t size) {
 }
 
 int Writer::add_const(const std::string& name, const std::vector<int64_t>& shape,
-                      fb::TensorType type, const void* data, size_t size) {
+                      fb::TensorType type, const void* data, size_t size,
+                      Offset<fb::QuantizationParameters> quant) {
   const int buffer = add_buffer(data, size);
   std::vector<int32_t> dims(shape.begin(), shape.end());
   auto t = fb::CreateTensorDirect(fbb_, &dims, type, static_cast<uint32_t>(buffer),
-                                  name.c_str());
+                                  name.c_str(), quant);
   tensors_.push_back(t);
   return static_cast<int>(tensors_.size()) - 1;
+}
+
+Offset<fb::QuantizationParameters> Writer::quantization(const QuantParams& q) {
+  std::vector<int64_t> zeros = q.zero_point;
+  zeros.resize(q.scale.size(), 0);
+  return fb::CreateQuantizationParametersDirect(fbb_, nullptr, nullptr, &q.scale, &zeros,
+                                                fb::QuantizationDetails::NONE, 0, q.axis);
+}
+
+int Writer::add_int8_weights(const std::string& name, const Op& op) {
+  return add_const(name, op.weights.shape, fb::TensorType::INT8, op.qweights.data(),
+                   op.qweights.size(), quantization(op.weight_quant));
+}
+
+// INT32 bias [n] with scale[c] = input scale * weight scale[c] (one scale when the weights
+// have one), zero point 0; zeros when the op has none.
+int Writer::add_int32_bias(const std::string& name, const Op& op, const TensorDesc& x,
+                           int64_t n) {
+  std::vector<int32_t> values = op.qbias;
+  values.resize(static_cast<size_t>(n), 0);
+  QuantParams q;
+  for (float ws : op.weight_quant.scale)
+    q.scale.push_back(static_cast<float>(static_cast<double>(x.quant.scale[0]) * ws));
+  q.zero_point.assign(q.scale.size(), 0);
+  q.axis = 0;
+  return add_const(name, {n}, fb::TensorType::INT32, values.data(),
+                   values.size() * sizeof(int32_t), quantization(q));
 }
 
 uint32_t Writer::opcode(fb::BuiltinOperator code) {
@@ -163,7 +336,7 @@ uint32_t Writer::opcode(fb::BuiltinOperator code) {
   if (it != code_index_.end()) return it->second;
   // deprecated_builtin_code is an int8: codes past 127 store the placeholder there.
   const int8_t deprecated = static_cast<int8_t>(c < 127 ? c : 127);
-  codes_.push_back(fb::CreateOperatorCode(fbb_, deprecated, 0, /*version=*/1, code));
+  codes_.push_back(fb::CreateOperatorCode(fbb_, deprecated, 0, code_version_[c], code));
   const uint32_t index = static_cast<uint32_t>(codes_.size()) - 1;
   code_index_[c] = index;
   return index;
@@ -179,7 +352,14 @@ Offset<fb::Operator> Writer::write_op(const Op& op) {
   fb::BuiltinOptions options_type = fb::BuiltinOptions::NONE;
   Offset<void> options;
 
+  const bool int8 = x.dtype == DType::kInt8 && op.kind != OpKind::kQuantize &&
+                    op.kind != OpKind::kDequantize;
+  auto add_weights = [&]() {
+    if (int8) return add_int8_weights(base + "/weights", op);
+    return add_float_const(base + "/weights", op.weights);
+  };
   auto add_bias = [&](int64_t n) {
+    if (int8) return add_int32_bias(base + "/bias", op, x, n);
     if (!op.bias.data.empty()) return add_float_const(base + "/bias", op.bias);
     return add_float_const(base + "/bias", FloatTensor({n}));
   };
@@ -187,7 +367,7 @@ Offset<fb::Operator> Writer::write_op(const Op& op) {
   switch (op.kind) {
     case OpKind::kConv2D: {
       code = fb::BuiltinOperator::CONV_2D;
-      inputs.push_back(add_float_const(base + "/weights", op.weights));
+      inputs.push_back(add_weights());
       inputs.push_back(add_bias(op.weights.shape[0]));
       options_type = fb::BuiltinOptions::Conv2DOptions;
       options = fb::CreateConv2DOptions(fbb_, to_fb(op.padding), op.stride_w, op.stride_h,
@@ -197,7 +377,7 @@ Offset<fb::Operator> Writer::write_op(const Op& op) {
     }
     case OpKind::kDepthwiseConv2D: {
       code = fb::BuiltinOperator::DEPTHWISE_CONV_2D;
-      inputs.push_back(add_float_const(base + "/weights", op.weights));
+      inputs.push_back(add_weights());
       inputs.push_back(add_bias(op.weights.shape[3]));
       options_type = fb::BuiltinOptions::DepthwiseConv2DOptions;
       options = fb::CreateDepthwiseConv2DOptions(fbb_, to_fb(op.padding), op.stride_w,
@@ -229,7 +409,7 @@ Offset<fb::Operator> Writer::write_op(const Op& op) {
     }
     case OpKind::kFullyConnected: {
       code = fb::BuiltinOperator::FULLY_CONNECTED;
-      inputs.push_back(add_float_const(base + "/weights", op.weights));
+      inputs.push_back(add_weights());
       inputs.push_back(add_bias(op.weights.shape[0]));
       options_type = fb::BuiltinOptions::FullyConnectedOptions;
       options = fb::CreateFullyConnectedOptions(fbb_, to_fb(op.activation),
@@ -253,9 +433,12 @@ Offset<fb::Operator> Writer::write_op(const Op& op) {
       options = fb::CreateReshapeOptionsDirect(fbb_, &shape).Union();
       break;
     }
-    case OpKind::kQuantize:
+    case OpKind::kQuantize:  // no options, as the converter writes them
+      code = fb::BuiltinOperator::QUANTIZE;
+      break;
     case OpKind::kDequantize:
-      break;  // refused by check_graph()
+      code = fb::BuiltinOperator::DEQUANTIZE;
+      break;
     case OpKind::kPad: {
       code = fb::BuiltinOperator::PAD;
       inputs.push_back(add_int32_const(
@@ -273,11 +456,18 @@ Result<std::vector<uint8_t>> Writer::run() {
   ELITE_RETURN_IF_ERROR(check_graph());
   buffers_.push_back(fb::CreateBuffer(fbb_));  // the empty sentinel
 
+  for (const Op& op : g_.ops) {
+    const int c = static_cast<int>(builtin_code(op, g_.tensors[op.output]));
+    code_version_[c] = std::max(code_version_[c],
+                                builtin_version(op, g_.tensors[op.inputs[0]].dtype));
+  }
   // Activations: TFLite tensor i is Graph tensor i, all on the empty buffer 0.
   for (const TensorDesc& t : g_.tensors) {
     std::vector<int32_t> dims(t.shape.begin(), t.shape.end());
-    tensors_.push_back(fb::CreateTensorDirect(fbb_, &dims, fb::TensorType::FLOAT32, 0,
-                                              t.name.c_str()));
+    Offset<fb::QuantizationParameters> quant;
+    if (is_quantized(t.dtype)) quant = quantization(t.quant);
+    tensors_.push_back(fb::CreateTensorDirect(fbb_, &dims, to_fb(t.dtype), 0, t.name.c_str(),
+                                              quant));
   }
   std::vector<Offset<fb::Operator>> ops;
   for (const Op& op : g_.ops) ops.push_back(write_op(op));
