@@ -48,19 +48,24 @@ std::pair<int, int> split(int total, int parts, int i, int grain = 1) {
 
 Executor::~Executor() = default;
 
-Result<std::unique_ptr<Executor>> Executor::create(const Graph& graph,
-                                                   const ExecutorOptions& options) {
+Result<std::unique_ptr<Executor>> Executor::create(Graph graph, const ExecutorOptions& options) {
   if (options.threads < 1 || options.threads > 256)
     return Status::Error("threads must be between 1 and 256, got " +
                          std::to_string(options.threads));
   std::unique_ptr<Executor> e(new Executor());
-  e->graph_ = graph;
+  e->graph_ = std::move(graph);
+  const Graph& g = e->graph_;
   e->kernels_ = options.kernels ? options.kernels : &f32_kernels();
   e->pool_ = std::make_unique<ThreadPool>(options.threads);
-  if (options.keep_logits && !graph.ops.empty() && graph.ops.back().kind == OpKind::kSoftmax &&
-      graph.ops.back().output == graph.output)
-    e->logits_tensor_ = graph.ops.back().inputs[0];
+  if (options.keep_logits && !g.ops.empty() && g.ops.back().kind == OpKind::kSoftmax &&
+      g.ops.back().output == g.output)
+    e->logits_tensor_ = g.ops.back().inputs[0];
   ELITE_RETURN_IF_ERROR(e->prepare());
+  // The packed copies are all that run() reads: drop the float weights (half the memory).
+  for (Op& op : e->graph_.ops) {
+    std::vector<float>().swap(op.weights.data);
+    std::vector<float>().swap(op.bias.data);
+  }
   return e;
 }
 

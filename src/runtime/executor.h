@@ -26,8 +26,9 @@ struct ExecutorOptions {
 
 class Executor {
  public:
-  static Result<std::unique_ptr<Executor>> create(const Graph& graph,
-                                                  const ExecutorOptions& options);
+  // Takes the graph by value: pass an rvalue to avoid a copy of the weights. The float
+  // weights are released once packed, so graph() keeps shapes and names only.
+  static Result<std::unique_ptr<Executor>> create(Graph graph, const ExecutorOptions& options);
   ~Executor();
 
   // input: graph input tensor values (NHWC), output: graph output values.
