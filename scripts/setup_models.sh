@@ -10,6 +10,7 @@
 #   .cache/timm/imagenet_synsets.txt         1000 synsets, class order
 #   .cache/timm/imagenet_synset_to_lemma.txt synset<TAB>lemma (21k synsets)
 #   models/imagenet_labels.txt               1000 lines, lemma of each class
+#   models/imagenet_synsets.txt              1000 synsets, class order (for `elite eval`)
 #   models/efficientnet-lite{0,1,2}.tflite
 #
 # Environment: PYTHON (a python with pip; default: python3, then .venv/bin/python,
@@ -83,6 +84,14 @@ for line in open(".cache/timm/imagenet_synset_to_lemma.txt", encoding="utf-8"):
     s, _, l = line.rstrip("\n").partition("\t")
     lemma[s] = l.strip()
 labels = "".join(lemma[s] + "\n" for s in synsets)
+text = "".join(s + "\n" for s in synsets)
+out = "models/imagenet_synsets.txt"
+if not os.path.exists(out) or open(out).read() != text:
+    with open(out, "w") as f:
+        f.write(text)
+    print(f"[setup_models] wrote {out} (1000 synsets)")
+else:
+    print(f"[setup_models] have {out}")
 out = "models/imagenet_labels.txt"
 if not os.path.exists(out) or open(out, encoding="utf-8").read() != labels:
     with open(out, "w", encoding="utf-8") as f:

@@ -76,6 +76,12 @@ for n in 1 2; do
     --elite "$ELITE" -m "$MODELS_DIR/efficientnet-lite$n.tflite" --images "$IMAGES"
 done
 
+# 4b. elite eval: identical results over the three label layouts, equal to classify --json
+#     top-1; bad input.
+check "elite eval (layouts, bad input)" "$VENV_PY" tests/python/test_eval.py \
+  --elite "$ELITE" -m "$MODELS_DIR/efficientnet-lite0.tflite" --images "$IMAGES" \
+  --synsets "$MODELS_DIR/imagenet_synsets.txt"
+
 # 5. Preprocessing vs TensorFlow (colleague's script, when present).
 if [[ -f tests/python/check_preprocess_tf.py ]]; then
   check "preprocessing vs TensorFlow" "$(python_for tests/python/check_preprocess_tf.py)" \
@@ -98,6 +104,10 @@ fi
 if [[ -f tests/python/test_tflite_int8_io.py ]]; then
   check "tflite INT8 reader/writer vs LiteRT" "$(python_for tests/python/test_tflite_int8_io.py)" \
     tests/python/test_tflite_int8_io.py --bin-dir "$BUILD_DIR/tests"
+fi
+if [[ -f tests/python/test_qs8_ops.py ]]; then
+  check "INT8 reference kernels vs LiteRT BUILTIN_REF (exact)" "$VENV_PY" tests/python/test_qs8_ops.py \
+    --runner "$BUILD_DIR/tests/qs8_op_runner"
 fi
 if [[ -f tests/python/test_cli_errors.py ]]; then
   check "CLI errors" "$(python_for tests/python/test_cli_errors.py)" tests/python/test_cli_errors.py \

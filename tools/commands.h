@@ -28,5 +28,6 @@ void register_classify(CLI::App& app);
 void register_info(CLI::App& app);
 void register_convert(CLI::App& app);
 void register_bench(CLI::App& app);
+void register_eval(CLI::App& app);
 
 }  // namespace elite::cli

@@ -13,6 +13,7 @@ int main(int argc, char** argv) {
   elite::cli::register_info(app);
   elite::cli::register_convert(app);
   elite::cli::register_bench(app);
+  elite::cli::register_eval(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

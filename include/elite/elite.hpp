@@ -24,6 +24,22 @@ struct Prediction {
   std::string label;  // empty when the model carries no label names
 };
 
+// How an image file becomes the input tensor (see src/preprocess/).
+//   kOfficial    EfficientNet's eval: center crop with 32 px padding, TF legacy bicubic,
+//                (x - 127) / 128; bit-exact with TensorFlow. The default everywhere.
+//   kTfliteEval  TFLite's ImageNet eval tool: square central crop of 0.875, bilinear,
+//                (x - 127.5) / 127.5.
+//   kMediapipe   MediaPipe's image classifier: the whole image stretched to the input size
+//                (bilinear), then [-1, 1] ((x - 127.5) / 127.5).
+enum class Preprocess { kOfficial, kTfliteEval, kMediapipe };
+
+// "official", "tflite-eval", "mediapipe".
+const char* preprocess_name(Preprocess preprocess);
+// A one-line description of the steps, for logs.
+const char* preprocess_description(Preprocess preprocess);
+// Parses a name as printed by preprocess_name; the error lists the choices.
+Result<Preprocess> parse_preprocess(const std::string& name);
+
 struct ClassifierOptions {
   int threads = 1;
 };
@@ -52,6 +68,14 @@ class Classifier {
   Result<std::vector<float>> run_pixels(const uint8_t* rgb, int height, int width);
   // A JPEG or PNG file: decode, official preprocessing, run().
   Result<std::vector<float>> run_file(const std::string& image_path);
+  // A JPEG or PNG file with the chosen preprocessing, then run().
+  Result<std::vector<float>> run_file(const std::string& image_path, Preprocess preprocess);
+  // Only the decode and preprocessing of run_file: the input tensor (input_height x
+  // input_width x 3 floats). Const and free of shared state, so several threads may call
+  // it at once (e.g. to decode ahead while run() works); the result does not depend on
+  // which thread computed it.
+  Result<std::vector<float>> preprocess_file(const std::string& image_path,
+                                             Preprocess preprocess = Preprocess::kOfficial) const;
 
   // Pre-softmax values of the last run (empty if the model does not end in softmax).
   std::vector<float> logits() const;

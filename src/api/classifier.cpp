@@ -8,6 +8,7 @@
 #include "io/image/image.h"
 #include "io/tflite/tflite_reader.h"
 #include "preprocess/preprocess.h"
+#include "preprocess/preprocess_variants.h"
 #include "runtime/executor.h"
 
 namespace elite {
@@ -83,11 +84,30 @@ Result<std::vector<float>> Classifier::run_pixels(const uint8_t* rgb, int height
 }
 
 Result<std::vector<float>> Classifier::run_file(const std::string& image_path) {
-  ELITE_ASSIGN_OR_RETURN(Image image, decode_image_file(image_path));
-  if (impl_->height != impl_->width)
-    return Status::Error(impl_->path + ": non-square model inputs are not supported");
-  std::vector<float> x = preprocess_official(image, impl_->height);
+  return run_file(image_path, Preprocess::kOfficial);
+}
+
+Result<std::vector<float>> Classifier::run_file(const std::string& image_path,
+                                                Preprocess preprocess) {
+  ELITE_ASSIGN_OR_RETURN(std::vector<float> x, preprocess_file(image_path, preprocess));
   return run(x.data(), x.size());
+}
+
+Result<std::vector<float>> Classifier::preprocess_file(const std::string& image_path,
+                                                       Preprocess preprocess) const {
+  switch (preprocess) {
+    case Preprocess::kOfficial:
+      if (impl_->height != impl_->width)
+        return Status::Error(impl_->path + ": non-square model inputs are not supported");
+      // Decodes only the crop window, as TF's decode_and_crop_jpeg: bit-exact with the
+      // official eval.
+      return preprocess_official_file(image_path, impl_->height);
+    case Preprocess::kTfliteEval:
+      return preprocess_tflite_eval_file(image_path, impl_->height, impl_->width);
+    case Preprocess::kMediapipe:
+      return preprocess_mediapipe_file(image_path, impl_->height, impl_->width);
+  }
+  return Status::Error("unknown preprocessing");
 }
 
 std::vector<float> Classifier::logits() const {
@@ -112,6 +132,34 @@ std::vector<Prediction> Classifier::top_k(const std::vector<float>& scores, int 
     out.push_back(std::move(p));
   }
   return out;
+}
+
+const char* preprocess_name(Preprocess preprocess) {
+  switch (preprocess) {
+    case Preprocess::kOfficial: return "official";
+    case Preprocess::kTfliteEval: return "tflite-eval";
+    case Preprocess::kMediapipe: return "mediapipe";
+  }
+  return "?";
+}
+
+const char* preprocess_description(Preprocess preprocess) {
+  switch (preprocess) {
+    case Preprocess::kOfficial:
+      return "center crop with 32 px padding, TF legacy bicubic, (x - 127) / 128";
+    case Preprocess::kTfliteEval:
+      return "square central crop 0.875, bilinear, (x - 127.5) / 127.5";
+    case Preprocess::kMediapipe:
+      return "whole image stretched, bilinear, (x - 127.5) / 127.5";
+  }
+  return "?";
+}
+
+Result<Preprocess> parse_preprocess(const std::string& name) {
+  for (Preprocess p : {Preprocess::kOfficial, Preprocess::kTfliteEval, Preprocess::kMediapipe})
+    if (name == preprocess_name(p)) return p;
+  return Status::Error("unknown preprocessing '" + name +
+                       "' (choose official, tflite-eval or mediapipe)");
 }
 
 Result<std::vector<std::string>> read_labels_file(const std::string& path) {
