@@ -1,0 +1,50 @@
+// Declarations of the INT8 micro-kernels of every ISA and of their tables, for
+// qs8_dispatch.cpp, the tests and the benchmarks. The runtime goes through qs8_kernels.h
+// (qs8_kernels()). Signatures are those of the function pointers in qs8_kernels.h.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+#include "kernels/qs8_kernels.h"
+
+namespace elite {
+
+// Reference kernels (src/kernels/qs8_ref/).
+size_t qs8_gemm_packed_bytes__ref(int n, int k);
+void qs8_gemm_pack__ref(int n, int k, const int8_t* w_nk, const int32_t* bias, void* packed);
+void qs8_gemm__ref(int m_begin, int m_end, int n_begin, int n_end, int n, int k,
+                   const int8_t* in, const void* packed, int8_t* out, const QS8Requant& rq);
+size_t qs8_dwconv_packed_bytes__ref(int c, int kernel_h, int kernel_w);
+void qs8_dwconv_pack__ref(int c, int kernel_h, int kernel_w, const int8_t* w_hwc,
+                          const int32_t* bias, void* packed);
+void qs8_dwconv__ref(const ConvGeometry& g, const int8_t* in, const void* packed, int8_t* out,
+                     const QS8Requant& rq, int oy_begin, int oy_end);
+size_t qs8_conv_packed_bytes__ref(int out_c, int kernel_h, int kernel_w, int in_c);
+void qs8_conv_pack__ref(int out_c, int kernel_h, int kernel_w, int in_c, const int8_t* w_ohwi,
+                        const int32_t* bias, void* packed);
+void qs8_conv__ref(const ConvGeometry& g, const int8_t* in, const void* packed, int8_t* out,
+                   const QS8Requant& rq, int oy_begin, int oy_end);
+
+// AVX2 kernels (src/kernels/avx2/qs8_*.cpp).
+size_t qs8_gemm_packed_bytes__avx2(int n, int k);
+void qs8_gemm_pack__avx2(int n, int k, const int8_t* w_nk, const int32_t* bias, void* packed);
+void qs8_gemm_6x16__avx2(int m_begin, int m_end, int n_begin, int n_end, int n, int k,
+                         const int8_t* in, const void* packed, int8_t* out, const QS8Requant& rq);
+size_t qs8_dwconv_packed_bytes__avx2(int c, int kernel_h, int kernel_w);
+void qs8_dwconv_pack__avx2(int c, int kernel_h, int kernel_w, const int8_t* w_hwc,
+                           const int32_t* bias, void* packed);
+void qs8_dwconv_16c__avx2(const ConvGeometry& g, const int8_t* in, const void* packed,
+                          int8_t* out, const QS8Requant& rq, int oy_begin, int oy_end);
+size_t qs8_conv_packed_bytes__avx2(int out_c, int kernel_h, int kernel_w, int in_c);
+void qs8_conv_pack__avx2(int out_c, int kernel_h, int kernel_w, int in_c, const int8_t* w_ohwi,
+                         const int32_t* bias, void* packed);
+void qs8_conv_32oc__avx2(const ConvGeometry& g, const int8_t* in, const void* packed,
+                         int8_t* out, const QS8Requant& rq, int oy_begin, int oy_end);
+
+// The tables, one per compiled ISA (see qs8_isa_list.inc).
+#define ELITE_QS8_ISA(name, supported) extern const QS8Kernels qs8_kernels__##name;
+#include "kernels/qs8_isa_list.inc"
+#undef ELITE_QS8_ISA
+
+}  // namespace elite
