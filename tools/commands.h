@@ -29,5 +29,6 @@ void register_info(CLI::App& app);
 void register_convert(CLI::App& app);
 void register_bench(CLI::App& app);
 void register_eval(CLI::App& app);
+void register_quantize(CLI::App& app);
 
 }  // namespace elite::cli

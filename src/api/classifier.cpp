@@ -42,7 +42,7 @@ Result<Classifier> Classifier::load(const std::string& model_path,
     impl->labels.clear();  // metadata that does not fit the output is ignored
   ExecutorOptions eo;
   eo.threads = options.threads;
-  auto executor = Executor::create(graph, eo);
+  auto executor = Executor::create(std::move(graph), eo);
   if (!executor.ok()) return executor.status().with_context(model_path);
   impl->executor = std::move(executor).value();
   return Classifier(std::move(impl));

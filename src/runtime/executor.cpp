@@ -5,6 +5,7 @@
 #include <limits>
 
 #include "runtime/memory_plan.h"
+#include "runtime/qs8_program.h"
 
 namespace elite {
 
@@ -57,6 +58,20 @@ Result<std::unique_ptr<Executor>> Executor::create(Graph graph, const ExecutorOp
   const Graph& g = e->graph_;
   e->kernels_ = options.kernels ? options.kernels : &f32_kernels();
   e->pool_ = std::make_unique<ThreadPool>(options.threads);
+  bool quantized = false;
+  for (const TensorDesc& t : g.tensors) quantized = quantized || t.dtype != DType::kFloat32;
+  for (const Op& op : g.ops)
+    quantized = quantized || op.kind == OpKind::kQuantize || op.kind == OpKind::kDequantize;
+  if (quantized) {
+    ELITE_RETURN_IF_ERROR(e->prepare_qs8(options.qs8_kernels));
+    for (Op& op : e->graph_.ops) {
+      std::vector<float>().swap(op.weights.data);
+      std::vector<float>().swap(op.bias.data);
+      std::vector<int8_t>().swap(op.qweights);
+      std::vector<int32_t>().swap(op.qbias);
+    }
+    return e;
+  }
   if (options.keep_logits && !g.ops.empty() && g.ops.back().kind == OpKind::kSoftmax &&
       g.ops.back().output == g.output)
     e->logits_tensor_ = g.ops.back().inputs[0];
@@ -226,10 +241,51 @@ Status Executor::prepare() {
 }
 
 const float* Executor::logits() const {
+  if (qs8_) return qs8_->logits.empty() ? nullptr : qs8_->logits.data();
   return logits_tensor_ < 0 ? nullptr : arena_.data() + offset_[logits_tensor_];
 }
 
+const char* Executor::isa() const { return qs8_ ? qs8_->kernels->isa : kernels_->isa; }
+
+Status Executor::run_observed(const float* input, size_t input_size, float* output,
+                              size_t output_size, const TensorObserver& observer) {
+  if (qs8_) return run_qs8(input, input_size, output, output_size, &observer);
+  if (input_size != static_cast<size_t>(input_desc().numel()) ||
+      output_size != static_cast<size_t>(output_desc().numel()))
+    return run(input, input_size, output, output_size);  // the same size errors
+  std::memcpy(arena_.data() + offset_[graph_.input], input, input_size * sizeof(float));
+  for (size_t i = 0; i < steps_.size(); ++i) {  // one step per op
+    run_step(steps_[i]);
+    observer(static_cast<int>(i), steps_[i].out, arena_.data() + offset_[steps_[i].out]);
+  }
+  std::memcpy(output, arena_.data() + offset_[graph_.output], output_size * sizeof(float));
+  return Status::Ok();
+}
+
+Status Executor::run_raw(const void* input, size_t input_bytes, void* output,
+                         size_t output_bytes) {
+  const size_t in_elem = dtype_size(input_desc().dtype), out_elem = dtype_size(output_desc().dtype);
+  const size_t in_need = static_cast<size_t>(input_desc().numel()) * in_elem;
+  const size_t out_need = static_cast<size_t>(output_desc().numel()) * out_elem;
+  if (input_bytes != in_need)
+    return Status::Error("input has " + std::to_string(input_bytes) + " bytes, the model expects " +
+                         std::to_string(in_need) + " (" + dtype_name(input_desc().dtype) + " " +
+                         shape_str(input_desc().shape) + ")");
+  if (output_bytes != out_need)
+    return Status::Error("output buffer has " + std::to_string(output_bytes) +
+                         " bytes, the model produces " + std::to_string(out_need));
+  if (!qs8_)
+    return run(static_cast<const float*>(input), input_bytes / sizeof(float),
+               static_cast<float*>(output), output_bytes / sizeof(float));
+  std::memcpy(bytes() + qs8_->offset[graph_.input], input, input_bytes);
+  for (const QStep& s : qs8_->steps) run_qs8_step(s);
+  qs8_->after_run(graph_, bytes());
+  std::memcpy(output, bytes() + qs8_->offset[graph_.output], output_bytes);
+  return Status::Ok();
+}
+
 Status Executor::run(const float* input, size_t input_size, float* output, size_t output_size) {
+  if (qs8_) return run_qs8(input, input_size, output, output_size, nullptr);
   if (input_size != static_cast<size_t>(input_desc().numel()))
     return Status::Error("input has " + std::to_string(input_size) + " values, the model expects " +
                          std::to_string(input_desc().numel()) + " " + shape_str(input_desc().shape));

@@ -2,8 +2,16 @@
 //   create  validates shapes, picks kernels (f32_kernels()), packs weights, plans memory
 //   run     copies the input in, runs every op over the thread pool, copies the output out;
 //           no allocation happens inside run
+// FLOAT32 graphs run on the F32 kernel table. Graphs with any INT8/UINT8 tensor (TFLite
+// full-integer quantization) run on the QS8 table (qs8_steps.cpp), bit-exact with TFLite's
+// reference kernels; their arena is planned in bytes by element type. For them run() still
+// takes and returns floats: a UINT8/INT8 graph input is quantized with its own scale and
+// zero point (TFLite AffineQuantize: round half away from zero of x / scale, + zero point,
+// clamped), and a UINT8/INT8 output is dequantized (scale * (q - zero point)). run_raw()
+// passes the bytes of the input and output tensors through unchanged.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -12,6 +20,7 @@
 #include "core/status.h"
 #include "core/threadpool.h"
 #include "kernels/f32_kernels.h"
+#include "kernels/qs8_kernels.h"
 #include "model/graph.h"
 
 namespace elite {
@@ -22,7 +31,13 @@ struct ExecutorOptions {
   bool keep_logits = true;
   // Kernel table to use; nullptr = f32_kernels() (the best for this CPU). Tests pass others.
   const F32Kernels* kernels = nullptr;
+  // INT8 kernel table for quantized graphs; nullptr = the best available (now "ref").
+  const QS8Kernels* qs8_kernels = nullptr;
 };
+
+// Called after each op with the op's index, its output tensor and the tensor's bytes in the
+// arena (FLOAT32: floats; INT8/UINT8: bytes, see the tensor's dtype and quant).
+using TensorObserver = std::function<void(int op_index, int tensor, const void* data)>;
 
 class Executor {
  public:
@@ -33,6 +48,14 @@ class Executor {
 
   // input: graph input tensor values (NHWC), output: graph output values.
   Status run(const float* input, size_t input_size, float* output, size_t output_size);
+  // The graph input and output tensors as raw bytes of their dtypes (e.g. UINT8 pixels in,
+  // UINT8 probabilities out); sizes in bytes must equal numel * element size.
+  Status run_raw(const void* input, size_t input_bytes, void* output, size_t output_bytes);
+  // run() that also reports every op's output to `observer` (calibration, error reports).
+  Status run_observed(const float* input, size_t input_size, float* output, size_t output_size,
+                      const TensorObserver& observer);
+  // True when the graph has INT8/UINT8 tensors (runs on the QS8 kernels).
+  bool quantized() const { return qs8_ != nullptr; }
 
   const Graph& graph() const { return graph_; }
   const TensorDesc& input_desc() const { return graph_.tensors[graph_.input]; }
@@ -40,15 +63,22 @@ class Executor {
   // The pre-softmax values of the last run, or nullptr when the graph has no final softmax.
   const float* logits() const;
   size_t arena_bytes() const { return arena_.size() * sizeof(float); }
-  const char* isa() const { return kernels_->isa; }
+  const char* isa() const;
   int threads() const { return pool_->threads(); }
 
   struct Step;
+  struct QStep;
+  struct Qs8Program;
 
  private:
   Executor() = default;
   Status prepare();
   void run_step(const Step& step);
+  Status prepare_qs8(const QS8Kernels* kernels);  // qs8_steps.cpp
+  void run_qs8_step(const QStep& step);
+  Status run_qs8(const float* input, size_t input_size, float* output, size_t output_size,
+                 const TensorObserver* observer);
+  uint8_t* bytes() { return reinterpret_cast<uint8_t*>(arena_.data()); }
 
   Graph graph_;
   const F32Kernels* kernels_ = nullptr;
@@ -57,6 +87,7 @@ class Executor {
   std::vector<size_t> offset_;
   AlignedBuffer arena_;
   int logits_tensor_ = -1;
+  std::unique_ptr<Qs8Program> qs8_;  // set for quantized graphs
 };
 
 }  // namespace elite

@@ -5,9 +5,22 @@
 
 namespace elite {
 namespace {
-constexpr size_t kAlignFloats = 16;  // 64 bytes
-size_t round_up(size_t n) { return (n + kAlignFloats - 1) / kAlignFloats * kAlignFloats; }
+constexpr size_t kAlignBytes = 64;
+size_t round_up(size_t n) { return (n + kAlignBytes - 1) / kAlignBytes * kAlignBytes; }
+size_t tensor_bytes(const TensorDesc& t) {
+  return static_cast<size_t>(t.numel()) * dtype_size(t.dtype);
+}
 }  // namespace
+
+size_t dtype_size(DType dtype) {
+  switch (dtype) {
+    case DType::kInt8:
+    case DType::kUInt8: return 1;
+    case DType::kFloat32:
+    case DType::kInt32: return 4;
+  }
+  return 4;
+}
 
 MemoryPlan plan_memory(const Graph& g, const std::vector<int>& keep) {
   const int n = static_cast<int>(g.tensors.size());
@@ -36,18 +49,18 @@ MemoryPlan plan_memory(const Graph& g, const std::vector<int>& keep) {
   for (int t = 0; t < n; ++t)
     if (root[t] == t && last[t] >= 0) order.push_back(t);
   std::stable_sort(order.begin(), order.end(), [&](int a, int b) {
-    return g.tensors[a].numel() > g.tensors[b].numel();
+    return tensor_bytes(g.tensors[a]) > tensor_bytes(g.tensors[b]);
   });
 
   MemoryPlan plan;
-  plan.offset.assign(n, 0);
+  plan.offset_bytes.assign(n, 0);
   struct Placed {
     size_t begin, end;
     int first, last;
   };
   std::vector<Placed> placed;
   for (int t : order) {
-    const size_t size = round_up(static_cast<size_t>(g.tensors[t].numel()));
+    const size_t size = round_up(tensor_bytes(g.tensors[t]));
     // Candidate offsets: 0 and the end of every live-overlapping placed tensor.
     std::vector<Placed> clashes;
     for (const Placed& p : placed)
@@ -59,11 +72,16 @@ MemoryPlan plan_memory(const Graph& g, const std::vector<int>& keep) {
       if (at + size <= p.begin) break;
       at = std::max(at, p.end);
     }
-    plan.offset[t] = at;
+    plan.offset_bytes[t] = at;
     placed.push_back({at, at + size, first[t], last[t]});
-    plan.arena_floats = std::max(plan.arena_floats, at + size);
+    plan.arena_bytes = std::max(plan.arena_bytes, at + size);
   }
-  for (int t = 0; t < n; ++t) plan.offset[t] = plan.offset[root[t]];
+  plan.offset.assign(n, 0);
+  for (int t = 0; t < n; ++t) {
+    plan.offset_bytes[t] = plan.offset_bytes[root[t]];
+    plan.offset[t] = plan.offset_bytes[t] / sizeof(float);
+  }
+  plan.arena_floats = plan.arena_bytes / sizeof(float);
   return plan;
 }
 

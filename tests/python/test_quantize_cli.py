@@ -1,0 +1,59 @@
+#!/usr/bin/env python3
+"""`elite quantize` bad input: clear one-line errors, exit status 1, and nothing written to
+-o; unreadable images are skipped with a warning and counted.
+Run: python3 tests/python/test_quantize_cli.py --elite build/elite --model M --image I"""
+
+import argparse
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--elite", default="build/elite")
+    ap.add_argument("--model", default="models/efficientnet-lite0.tflite")
+    ap.add_argument("--image", default="../shared/data/panda.jpg")
+    a = ap.parse_args()
+    failures = 0
+    with tempfile.TemporaryDirectory() as tmp:
+        out = os.path.join(tmp, "out.tflite")
+        empty = os.path.join(tmp, "empty"); os.makedirs(empty)
+        broken = os.path.join(tmp, "broken"); os.makedirs(broken)
+        open(os.path.join(broken, "a.jpg"), "w").write("not a jpeg")
+        mixed = os.path.join(tmp, "mixed"); os.makedirs(mixed)
+        open(os.path.join(mixed, "a.jpg"), "w").write("not a jpeg")
+        shutil.copy(a.image, os.path.join(mixed, "b.jpg"))
+
+        def q(extra, model=None):
+            cmd = [a.elite, "quantize", "-m", model or a.model, "-o", out] + extra
+            return subprocess.run(cmd, capture_output=True, text=True)
+
+        def expect_error(name, r, needle):
+            nonlocal failures
+            ok = (r.returncode == 1 and r.stderr.startswith("elite: error:") and
+                  needle in r.stderr and not os.path.exists(out))
+            print(("ok   " if ok else "FAIL ") + name + ": " + r.stderr.strip().splitlines()[-1]
+                  if r.stderr.strip() else name + ": (no stderr)")
+            failures += not ok
+
+        expect_error("missing folder", q(["--calib", os.path.join(tmp, "nope")]), "does not exist")
+        expect_error("empty folder", q(["--calib", empty]), "no calibration images")
+        expect_error("only unreadable images", q(["--calib", broken]), "could be read")
+        expect_error("bad --io", q(["--calib", mixed, "--io", "int4"]), "--io")
+        expect_error("bad --method", q(["--calib", mixed, "--method", "kl"]), "method")
+        r = q(["--calib", mixed, "-t", "1"])
+        ok = r.returncode == 0 and "skipped" in r.stderr and os.path.exists(out)
+        print(("ok   " if ok else "FAIL ") + "unreadable image skipped: " + r.stderr.strip().replace("\n", " | "))
+        failures += not ok
+        int8 = os.path.join(tmp, "int8.tflite")
+        os.rename(out, int8)
+        expect_error("already INT8", q(["--calib", mixed], model=int8), "already quantized")
+    print("PASS" if failures == 0 else f"FAIL ({failures})")
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
