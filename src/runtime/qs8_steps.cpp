@@ -17,6 +17,7 @@
 #include <cstring>
 
 #include "quant/requantize.h"
+#include "runtime/conv_geometry.h"
 #include "runtime/executor.h"
 #include "runtime/memory_plan.h"
 #include "runtime/qs8_program.h"
@@ -102,38 +103,9 @@ Status Executor::prepare_qs8(const QS8Kernels* kernels) {
       case OpKind::kConv2D:
       case OpKind::kDepthwiseConv2D: {
         const bool dw = op.kind == OpKind::kDepthwiseConv2D;
-        if (in.shape.size() != 4 || out.shape.size() != 4 || in.shape[0] != 1 ||
-            out.shape[0] != 1)
-          return bad("expects 4-D NHWC tensors with batch 1");
         ConvGeometry& gm = s.geom;
-        gm.in_h = in.shape[1];
-        gm.in_w = in.shape[2];
-        gm.in_c = in.shape[3];
-        gm.out_h = out.shape[1];
-        gm.out_w = out.shape[2];
-        gm.out_c = out.shape[3];
-        gm.kernel_h = op.kernel_h;
-        gm.kernel_w = op.kernel_w;
-        gm.stride_h = op.stride_h;
-        gm.stride_w = op.stride_w;
-        if (gm.kernel_h < 1 || gm.kernel_w < 1 || gm.stride_h < 1 || gm.stride_w < 1)
-          return bad("kernel and stride must be positive");
-        int eh, ew;
-        if (op.padding == Padding::kSame) {
-          const SamePadding ph = same_padding(gm.in_h, gm.kernel_h, gm.stride_h);
-          const SamePadding pw = same_padding(gm.in_w, gm.kernel_w, gm.stride_w);
-          eh = ph.out;
-          ew = pw.out;
-          gm.pad_top = ph.before;
-          gm.pad_left = pw.before;
-        } else {
-          if (gm.in_h < gm.kernel_h || gm.in_w < gm.kernel_w)
-            return bad("VALID convolution larger than its input");
-          eh = (gm.in_h - gm.kernel_h) / gm.stride_h + 1;
-          ew = (gm.in_w - gm.kernel_w) / gm.stride_w + 1;
-        }
-        if (eh != gm.out_h || ew != gm.out_w) return bad("output size does not match padding");
-        if (dw && gm.in_c != gm.out_c) return bad("depth multiplier must be 1");
+        const std::string problem = resolve_conv_geometry(op, in, out, gm);
+        if (!problem.empty()) return bad(problem);
         const int64_t wn = dw ? int64_t{gm.kernel_h} * gm.kernel_w * gm.in_c
                               : int64_t{gm.out_c} * gm.kernel_h * gm.kernel_w * gm.in_c;
         if (static_cast<int64_t>(op.qweights.size()) != wn)
