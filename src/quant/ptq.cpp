@@ -147,7 +147,7 @@ Result<Graph> quantize_graph(const Graph& fg, const std::vector<TensorRange>& ra
   }
   g.input = fg.input;
   g.output = fg.output;
-  const TensorDesc& sm = g.tensors[fg.output];
+  const TensorDesc sm = g.tensors[fg.output];  // a copy: g.tensors grows below
   if (io != QuantIO::kInt8) {
     // Input edge: a new tensor takes the graph input's name; the INT8 one gets "/int8".
     const int in8 = fg.input;

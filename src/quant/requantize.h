@@ -28,6 +28,13 @@
 
 namespace elite {
 
+// int32 addition that wraps on overflow, as the int32 adds of TFLite's kernels (and our SIMD
+// twins) do in practice; written through uint32 so it is defined behaviour. Real models never
+// get there, but random corner-case tests do.
+inline int32_t wrapping_add(int32_t a, int32_t b) {
+  return static_cast<int32_t>(static_cast<uint32_t>(a) + static_cast<uint32_t>(b));
+}
+
 // ---------------------------------------------------------------------------------------
 // Multipliers
 

@@ -19,7 +19,7 @@ namespace {
 
 inline int8_t requantize_acc(int32_t acc, int ch, const QS8Requant& rq) {
   int32_t v = multiply_by_quantized_multiplier(acc, rq.multiplier[ch], rq.shift[ch]);
-  v += rq.output_zero_point;
+  v = wrapping_add(v, rq.output_zero_point);
   v = std::max(v, rq.out_min);
   v = std::min(v, rq.out_max);
   return int8_t(v);
@@ -59,7 +59,7 @@ void qs8_conv__ref(const ConvGeometry& g, const int8_t* in, const void* packed, 
             for (int ic = 0; ic < g.in_c; ++ic) acc += int32_t(wk[ic]) * (int32_t(x[ic]) - in_zp);
           }
         }
-        acc += bias[oc];
+        acc = wrapping_add(acc, bias[oc]);
         o[oc] = requantize_acc(acc, oc, rq);
       }
     }
@@ -98,7 +98,7 @@ void qs8_dwconv__ref(const ConvGeometry& g, const int8_t* in, const void* packed
                    (int32_t(in[(size_t(iy) * g.in_w + ix) * c + ch]) - in_zp);
           }
         }
-        acc += bias[ch];
+        acc = wrapping_add(acc, bias[ch]);
         o[ch] = requantize_acc(acc, ch, rq);
       }
     }

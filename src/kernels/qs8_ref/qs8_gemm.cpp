@@ -34,9 +34,9 @@ void qs8_gemm__ref(int m_begin, int m_end, int n_begin, int n_end, int n, int k,
       const int8_t* wj = w + size_t(j) * k;
       int32_t acc = 0;
       for (int kk = 0; kk < k; ++kk) acc += int32_t(wj[kk]) * (int32_t(x[kk]) - rq.input_zero_point);
-      acc += bias[j];
+      acc = wrapping_add(acc, bias[j]);
       int32_t v = multiply_by_quantized_multiplier(acc, rq.multiplier[j], rq.shift[j]);
-      v += rq.output_zero_point;
+      v = wrapping_add(v, rq.output_zero_point);
       v = std::min(std::max(v, rq.out_min), rq.out_max);
       out[size_t(i) * n + j] = int8_t(v);
     }
@@ -52,7 +52,7 @@ void qs8_fc__ref(int m_begin, int m_end, int n, int k, const int8_t* in, const i
       int32_t acc = 0;
       for (int kk = 0; kk < k; ++kk)
         acc += (int32_t(wj[kk]) - p.weight_zero_point) * (int32_t(x[kk]) - p.input_zero_point);
-      if (bias) acc += bias[j];
+      if (bias) acc = wrapping_add(acc, bias[j]);
       int32_t v = int32_t(std::round(double(acc) * p.scale[j]));
       v += p.output_zero_point;
       v = std::min(std::max(v, p.out_min), p.out_max);
