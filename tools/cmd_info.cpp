@@ -1,4 +1,5 @@
 // elite info NAME|FILE.tflite [--layers] [--json]: input size, parameters, multiply-adds.
+#include <cctype>
 #include <filesystem>
 #include <nlohmann/json.hpp>
 
@@ -22,6 +23,32 @@ std::string dims(const std::vector<int>& s) {
   std::string r;
   for (size_t i = 0; i < s.size(); ++i) r += (i ? "x" : "") + std::to_string(s[i]);
   return r;
+}
+
+// "NHWC float32, (x - 127) / 128" or "NHWC uint8, real = 0.0078125 * (q - 127)".
+std::string lower_dtype(DType d) {
+  std::string r = dtype_name(d);
+  for (char& c : r) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return r;
+}
+
+std::string tensor_form(const TensorDesc& t, bool is_input) {
+  std::string r = std::string(t.shape.size() == 4 ? "NHWC " : "") + lower_dtype(t.dtype);
+  if (t.dtype == DType::kFloat32) return r + (is_input ? ", (x - 127) / 128" : "");
+  if (t.quant.scale.size() == 1 && t.quant.zero_point.size() == 1) {
+    char buf[96];
+    std::snprintf(buf, sizeof buf, ", real = %.9g * (q - %lld)", t.quant.scale[0],
+                  static_cast<long long>(t.quant.zero_point[0]));
+    r += buf;
+  }
+  return r;
+}
+
+// The arithmetic the file runs in: int8 when any op carries quantized weights.
+const char* precision_of(const Graph& g) {
+  for (const Op& op : g.ops)
+    if (!op.qweights.empty()) return "int8";
+  return "float32";
 }
 
 // 385187552 -> "385,187,552"
@@ -53,7 +80,12 @@ int run_info(const InfoArgs& a) {
   const int input_size = in.size() == 4 ? in[1] : 0;
   const std::string name = graph.name.empty() ? a.model : graph.name;
   if (a.json) {
-    nlohmann::json j = {{"model", name}, {"input_size", input_size}, {"params", st.params},
+    nlohmann::json j = {{"model", name},
+                        {"input_size", input_size},
+                        {"input_dtype", lower_dtype(graph.tensors[graph.input].dtype)},
+                        {"output_dtype", lower_dtype(graph.tensors[graph.output].dtype)},
+                        {"precision", precision_of(graph)},
+                        {"params", st.params},
                         {"madds", st.madds}};
     if (trainable >= 0) j["trainable_params"] = trainable;
     if (a.layers) {
@@ -67,7 +99,11 @@ int run_info(const InfoArgs& a) {
     return 0;
   }
   std::printf("model:        %s\n", name.c_str());
-  std::printf("input:        %s (NHWC float32, (x - 127) / 128)\n", dims(in).c_str());
+  std::printf("precision:    %s\n", precision_of(graph));
+  std::printf("input:        %s (%s)\n", dims(in).c_str(),
+              tensor_form(graph.tensors[graph.input], true).c_str());
+  std::printf("output:       %s (%s)\n", dims(graph.tensors[graph.output].shape).c_str(),
+              tensor_form(graph.tensors[graph.output], false).c_str());
   std::printf("classes:      %lld\n",
               static_cast<long long>(graph.tensors[graph.output].numel()));
   std::printf("params:       %s (BN folded, as in .tflite)\n", grouped(st.params).c_str());
