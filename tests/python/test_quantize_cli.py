@@ -51,6 +51,16 @@ def main():
         int8 = os.path.join(tmp, "int8.tflite")
         os.rename(out, int8)
         expect_error("already INT8", q(["--calib", mixed], model=int8), "already quantized")
+        # info describes the INT8 file as INT8 with uint8 I/O and the official input scale.
+        import json
+        r = subprocess.run([a.elite, "info", int8, "--json"], capture_output=True, text=True)
+        info = json.loads(r.stdout) if r.returncode == 0 else {}
+        ok = (info.get("precision"), info.get("input_dtype"), info.get("output_dtype")) == \
+            ("int8", "uint8", "uint8")
+        r = subprocess.run([a.elite, "info", int8], capture_output=True, text=True)
+        ok = ok and "uint8, real = 0.0078125 * (q - 127)" in r.stdout
+        print(("ok   " if ok else "FAIL ") + "info on the INT8 file: " + json.dumps(info)[:120])
+        failures += not ok
     print("PASS" if failures == 0 else f"FAIL ({failures})")
     return 1 if failures else 0
 
