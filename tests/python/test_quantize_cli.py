@@ -48,6 +48,18 @@ def main():
         ok = r.returncode == 0 and "skipped" in r.stderr and os.path.exists(out)
         print(("ok   " if ok else "FAIL ") + "unreadable image skipped: " + r.stderr.strip().replace("\n", " | "))
         failures += not ok
+        # --report: one row per op (61 for lite0) with a finite SQNR and a cosine in (0.9, 1].
+        r = q(["--calib", os.path.dirname(a.image), "--num-images", "1", "--report",
+               "--report-images", "1"])
+        rows = [l.split() for l in r.stderr.splitlines() + r.stdout.splitlines()
+                if l.strip()[:1].isdigit() and len(l.split()) == 5]
+        try:
+            ok = r.returncode == 0 and len(rows) == 61 and all(
+                -10 < float(x[3]) < 80 and 0.9 < float(x[4]) <= 1.0 for x in rows)
+        except ValueError:
+            ok = False
+        print(("ok   " if ok else "FAIL ") + f"--report: {len(rows)} op rows, last {rows[-1] if rows else None}")
+        failures += not ok
         int8 = os.path.join(tmp, "int8.tflite")
         os.rename(out, int8)
         expect_error("already INT8", q(["--calib", mixed], model=int8), "already quantized")
