@@ -3,14 +3,15 @@
 #  - Debian packages for the PyTorch reference checks, run with /usr/bin/python3:
 #    python3-torch python3-numpy python3-pil python3-venv (apt-get only if missing);
 #  - .venv (the `python3` on PATH, or $PYTHON) with tensorflow, ai-edge-litert,
-#    pillow and numpy for the LiteRT interop checks (pip only if the imports fail).
+#    pillow and numpy for the LiteRT interop checks, and onnxruntime, openvino and onnx
+#    (its checker) for the ONNX export checks (pip only if the imports fail).
 # pip's cache stays in its default location so that re-runs are fast.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 start=$SECONDS
 
 APT_PACKAGES=(python3-torch python3-numpy python3-pil python3-venv)
-PIP_PACKAGES=(tensorflow ai-edge-litert pillow numpy)
+PIP_PACKAGES=(tensorflow ai-edge-litert pillow numpy onnxruntime openvino onnx)
 VENV=.venv
 
 missing=()
@@ -27,7 +28,7 @@ else
 fi
 /usr/bin/python3 -c "import torch, numpy, PIL; print('[setup_python] /usr/bin/python3: torch', torch.__version__, 'numpy', numpy.__version__)"
 
-CHECK='import tensorflow as tf, ai_edge_litert, PIL, numpy; print("[setup_python] '"$VENV"': tensorflow", tf.__version__, "numpy", numpy.__version__, "pillow", PIL.__version__)'
+CHECK='import tensorflow as tf, ai_edge_litert, PIL, numpy, onnxruntime, openvino, onnx; print("[setup_python] '"$VENV"': tensorflow", tf.__version__, "numpy", numpy.__version__, "pillow", PIL.__version__, "onnxruntime", onnxruntime.__version__, "openvino", openvino.__version__, "onnx", onnx.__version__)'
 if [[ -x $VENV/bin/python ]] && TF_CPP_MIN_LOG_LEVEL=3 $VENV/bin/python -c "$CHECK" 2>/dev/null; then
   echo "[setup_python] $VENV ready"
 else

@@ -20,7 +20,7 @@ IMAGES=$SHARED/data/imagenet-sample
 ELITE=$BUILD_DIR/elite
 PREPROCESS=$BUILD_DIR/tests/elite_preprocess
 TORCH_PY=/usr/bin/python3      # Debian python3-torch, numpy, PIL
-VENV_PY=.venv/bin/python       # tensorflow, ai-edge-litert, numpy, pillow
+VENV_PY=.venv/bin/python       # tensorflow, ai-edge-litert, onnxruntime, openvino, numpy, pillow
 export TF_CPP_MIN_LOG_LEVEL=${TF_CPP_MIN_LOG_LEVEL:-2}
 
 passed=0
@@ -67,6 +67,11 @@ check "torch reference parity" "$TORCH_PY" tests/python/test_torch_reference.py 
 # 3. Interop: our .tflite files in LiteRT, probabilities within 1e-5 (all sample images).
 check "LiteRT interop" "$VENV_PY" tests/python/test_litert_interop.py \
   --elite "$ELITE" --preprocess-tool "$PREPROCESS" --models "$MODELS_DIR" --images "$IMAGES"
+
+# 3b. ONNX export: lite0..2 (nhwc, nchw) in onnxruntime and OpenVINO, probabilities and
+#     logits within 1e-4 of classify; bad input.
+check "ONNX export (onnxruntime, OpenVINO)" "$VENV_PY" tests/python/test_onnx_export.py \
+  --elite "$ELITE" --preprocess-tool "$PREPROCESS" --models "$MODELS_DIR" --images "$IMAGES" --count 16
 
 # 4. Accuracy on the sample images: lite0 must reach 66% top-1; lite1/lite2 reported.
 check "accuracy lite0 (>= 66% top-1)" "$VENV_PY" tests/python/accuracy.py --header \

@@ -30,5 +30,6 @@ void register_convert(CLI::App& app);
 void register_bench(CLI::App& app);
 void register_eval(CLI::App& app);
 void register_quantize(CLI::App& app);
+void register_export(CLI::App& app);
 
 }  // namespace elite::cli

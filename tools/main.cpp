@@ -15,6 +15,7 @@ int main(int argc, char** argv) {
   elite::cli::register_bench(app);
   elite::cli::register_eval(app);
   elite::cli::register_quantize(app);
+  elite::cli::register_export(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
