@@ -101,6 +101,13 @@ if [[ -f tests/python/test_checkpoints.py ]]; then
   rm -rf "$workdir"
 fi
 
+# 6b. TensorFlow checkpoints written by TensorFlow: convert (EMA, --no-ema, dir/prefix/.tar.gz)
+#     and bad input (missing variable, shape mismatch, CRC mismatch, truncated shard, ...).
+workdir=$(mktemp -d "${TMPDIR:-/tmp}/elite_tfckpt.XXXXXX")
+check "TF checkpoint convert and errors" "$VENV_PY" tests/python/test_tf_checkpoint_errors.py \
+  --elite "$ELITE" --workdir "$workdir"
+rm -rf "$workdir"
+
 # 7. Other colleagues' checks, when present.
 if [[ -f tests/python/test_tflite_interop.py ]]; then
   check "tflite reader/writer interop" "$(python_for tests/python/test_tflite_interop.py)" \
