@@ -121,6 +121,15 @@ if [[ -f tests/python/test_qs8_ops.py ]]; then
   check "INT8 reference kernels vs LiteRT BUILTIN_REF (exact)" "$VENV_PY" tests/python/test_qs8_ops.py \
     --runner "$BUILD_DIR/tests/qs8_op_runner"
 fi
+# 7b. TensorFlow end to end: official-style checkpoints (lite0..lite4) through elite convert vs
+#     the .pth path and a Keras model (logits within 1e-4); TFLiteConverter float files vs LiteRT
+#     (probabilities within 1e-5) and a full-integer INT8 file vs LiteRT BUILTIN_REF (exact).
+workdir=$(mktemp -d "${TMPDIR:-/tmp}/elite_tf_official.XXXXXX")
+check "TF checkpoints and TFLiteConverter files" "$VENV_PY" tests/python/test_tf_official.py \
+  --elite "$ELITE" --preprocess-tool "$PREPROCESS" --pth-dir .cache/pth --images "$IMAGES" \
+  --workdir "$workdir" --count 8
+rm -rf "$workdir"
+
 # INT8: quantize lite0..2 on the sample images; LiteRT BUILTIN_REF uint8 outputs equal ours
 # exactly; XNNPACK top-1 agreement is printed. The target for it is 99%; measured
 # 98.0% on lite0 (XNNPACK differs from LiteRT's own reference kernels), so this guards at 97%
