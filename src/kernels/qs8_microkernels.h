@@ -41,6 +41,16 @@ void qs8_conv_pack__avx2(int out_c, int kernel_h, int kernel_w, int in_c, const 
                          const int32_t* bias, void* packed);
 void qs8_conv_32oc__avx2(const ConvGeometry& g, const int8_t* in, const void* packed,
                          int8_t* out, const QS8Requant& rq, int oy_begin, int oy_end);
+void qs8_fc__avx2(int m_begin, int m_end, int n, int k, const int8_t* in, const int8_t* w_nk,
+                  const int32_t* bias, int8_t* out, const QS8FcParams& p);
+void qs8_add__avx2(size_t n, const int8_t* a, const int8_t* b, int8_t* out,
+                   const QS8AddParams& p);
+void qs8_quantize_f32_s8__avx2(size_t n, const float* in, int8_t* out, float scale, int32_t zp);
+void qs8_quantize_f32_u8__avx2(size_t n, const float* in, uint8_t* out, float scale, int32_t zp);
+void qs8_requantize_s8_u8__avx2(size_t n, const int8_t* in, uint8_t* out,
+                                const QS8RequantizeParams& p);
+void qs8_requantize_u8_s8__avx2(size_t n, const uint8_t* in, int8_t* out,
+                                const QS8RequantizeParams& p);
 
 // The tables, one per compiled ISA (see qs8_isa_list.inc).
 #define ELITE_QS8_ISA(name, supported) extern const QS8Kernels qs8_kernels__##name;

@@ -9,6 +9,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cmath>
 #include <cstdint>
 #include <cstring>
 #include <limits>
@@ -20,6 +21,7 @@
 #include "core/cpu_features.h"
 #include "kernels/qs8_kernels.h"
 #include "kernels/qs8_microkernels.h"
+#include "quant/requantize.h"
 
 namespace elite {
 namespace {
@@ -50,11 +52,17 @@ struct RequantData {
   std::string text;
 };
 
-RequantData random_requant(std::mt19937& rng, int channels) {
+// typical: every channel as real layers have them (multiplier in [2^30, 2^31), shift in
+// [-22, 0]), so the fast requantization path of the AVX2 kernels runs.
+RequantData random_requant(std::mt19937& rng, int channels, bool typical = false) {
   RequantData d;
   d.multiplier.resize(size_t(channels));
   d.shift.resize(size_t(channels));
-  for (int c = 0; c < channels; ++c) {
+  for (int c = 0; typical && c < channels; ++c) {
+    d.multiplier[size_t(c)] = rand_int(rng, 1 << 30, std::numeric_limits<int32_t>::max());
+    d.shift[size_t(c)] = rand_int(rng, 0, 3) == 0 ? rand_int(rng, -22, 0) : rand_int(rng, -13, -4);
+  }
+  for (int c = 0; !typical && c < channels; ++c) {
     const int kind = rand_int(rng, 0, 99);
     int32_t m;
     if (kind < 88)
@@ -96,7 +104,7 @@ RequantData random_requant(std::mt19937& rng, int channels) {
   d.rq.multiplier = d.multiplier.data();
   d.rq.shift = d.shift.data();
   std::ostringstream s;
-  s << " input_zp " << d.rq.input_zero_point << " output_zp " << d.rq.output_zero_point
+  s << (typical ? " typical" : "") << " input_zp " << d.rq.input_zero_point << " output_zp " << d.rq.output_zero_point
     << " clamp [" << d.rq.out_min << ", " << d.rq.out_max << "]";
   d.text = s.str();
   return d;
@@ -155,7 +163,7 @@ void check_gemm(const QS8Kernels& t, std::mt19937& rng, int m, int n, int k, boo
   const auto w = extreme ? std::vector<int8_t>(wn, -128) : random_s8(rng, wn);
   const auto in = extreme ? std::vector<int8_t>(xn, -128) : random_s8(rng, xn);
   const auto bias = random_bias(rng, n);
-  RequantData rd = random_requant(rng, n);
+  RequantData rd = random_requant(rng, n, rand_int(rng, 0, 1) == 1);
   if (extreme) rd.rq.input_zero_point = 127;  // x - zp = -255, w = -128: the largest products
   std::ostringstream info;
   info << t.isa << " gemm m " << m << " n " << n << " k " << k << rd.text;
@@ -264,6 +272,58 @@ TEST(QS8FastKernels, GemmRequantCorners) {
   }
 }
 
+// The fast requantization path at the edges of its validity bound (see fast_requant_ok in
+// src/kernels/avx2/qs8_requant_avx2.h): shifts from -22 to 0, multipliers 0, 2^30 and
+// INT32_MAX, biases just inside and just outside the accumulator bound for that shift,
+// extreme zero points, so panels take both the fast and the general epilogue.
+TEST(QS8FastKernels, GemmFastRequantEdges) {
+  std::mt19937 rng(5150);
+  const int k = 4;  // acc = bias + at most 4 * 128 * 255
+  for (const QS8Kernels* t : fast_tables()) {
+    for (int e : {0, 1, 2, 7, 13, 21, 22, 23}) {
+      for (int zp_case = 0; zp_case < 3; ++zp_case) {
+        const int n = 48;
+        std::vector<int32_t> bias(static_cast<size_t>(n)), mult(static_cast<size_t>(n));
+        std::vector<int32_t> shift(static_cast<size_t>(n), -e);
+        const int64_t limit = (int64_t(1) << 31) - (int64_t(1) << e) / 2 - (int64_t(128) << e) -
+                              2 - int64_t(k) * 128 * 255;
+        for (int j = 0; j < n; ++j) {
+          const int32_t ms[] = {0, 1 << 30, std::numeric_limits<int32_t>::max(),
+                                rand_int(rng, 1 << 30, std::numeric_limits<int32_t>::max())};
+          mult[size_t(j)] = ms[j % 4];
+          const int64_t b = limit - 1 - (j / 4 % 3) * rand_int(rng, 0, 1000) + (j >= 40 ? 5 : 0);
+          bias[size_t(j)] = int32_t(std::min<int64_t>(b, std::numeric_limits<int32_t>::max())) *
+                            ((j / 2) % 2 ? -1 : 1);
+          // Far outside the bound (acc up to INT32_MAX, no wrap): the fast form would overflow
+          // for the larger shifts and zero points, the general one must run.
+          if (j >= 44)
+            bias[size_t(j)] = (j % 2 ? -1 : 1) * (std::numeric_limits<int32_t>::max() - j -
+                                                  k * 128 * 255);
+        }
+        const auto w = random_s8(rng, size_t(n) * k);
+        const int m = 7;
+        std::vector<int8_t> in(size_t(m) * k);
+        for (int8_t& x : in) x = int8_t(rand_int(rng, 0, 1) ? -128 : 127);
+        QS8Requant rq;
+        rq.input_zero_point = zp_case == 0 ? -128 : zp_case == 1 ? 127 : rand_int(rng, -128, 127);
+        rq.output_zero_point = zp_case == 0 ? 127 : zp_case == 1 ? -128 : rand_int(rng, -128, 127);
+        rq.multiplier = mult.data();
+        rq.shift = shift.data();
+        std::vector<uint8_t> pr(ref().gemm.packed_bytes(n, k)), pf(t->gemm.packed_bytes(n, k));
+        ref().gemm.pack(n, k, w.data(), bias.data(), pr.data());
+        t->gemm.pack(n, k, w.data(), bias.data(), pf.data());
+        const size_t out_n = size_t(m) * n;
+        auto want = guarded(out_n), got = guarded(out_n);
+        ref().gemm.run(0, m, 0, n, n, k, in.data(), pr.data(), want.data(), rq);
+        t->gemm.run(0, m, 0, n, n, k, in.data(), pf.data(), got.data(), rq);
+        ASSERT_TRUE(same_bytes(got, want, out_n, n))
+            << t->isa << " shift " << -e << " input_zp " << rq.input_zero_point << " output_zp "
+            << rq.output_zero_point;
+      }
+    }
+  }
+}
+
 // ---------------------------------------------------------------------------------------
 // Depthwise and general convolution
 
@@ -322,7 +382,7 @@ void check_dwconv(const QS8Kernels& t, std::mt19937& rng, const ConvGeometry& g)
   const auto w = random_s8(rng, size_t(g.kernel_h) * g.kernel_w * c);
   const auto in = random_s8(rng, size_t(g.in_h) * g.in_w * c);
   const auto bias = random_bias(rng, c);
-  const RequantData rd = random_requant(rng, c);
+  const RequantData rd = random_requant(rng, c, rand_int(rng, 0, 1) == 1);
   SCOPED_TRACE(std::string(t.isa) + " dwconv " + describe(g) + rd.text);
   std::vector<uint8_t> pr(ref().dwconv.packed_bytes(c, g.kernel_h, g.kernel_w));
   std::vector<uint8_t> pf(t.dwconv.packed_bytes(c, g.kernel_h, g.kernel_w));
@@ -355,6 +415,10 @@ TEST(QS8FastKernels, Dwconv) {
     check_dwconv(*t, rng, geometry(7, 7, 1152, 1152, 5, 5, 1, true));
     check_dwconv(*t, rng, geometry(14, 14, 672, 672, 5, 5, 2, true));
     check_dwconv(*t, rng, geometry(15, 15, 240, 240, 3, 3, 2, true));
+    // Past the AVX2 kernel's padded-band buffer (80 KiB) and its 96 cached channel groups:
+    // the per-column border path.
+    check_dwconv(*t, rng, geometry(6, 40, 700, 700, 5, 5, 1, true));
+    check_dwconv(*t, rng, geometry(3, 4, 1601, 1601, 3, 3, 1, true));
     if (HasFatalFailure()) return;
     for (int i = 0; i < 30; ++i) {
       const int kk = rand_int(rng, 0, 1) ? 3 : 5, c = rand_int(rng, 1, 100);
@@ -370,7 +434,7 @@ void check_conv(const QS8Kernels& t, std::mt19937& rng, const ConvGeometry& g) {
   const auto w = random_s8(rng, size_t(g.out_c) * g.kernel_h * g.kernel_w * g.in_c);
   const auto in = random_s8(rng, size_t(g.in_h) * g.in_w * g.in_c);
   const auto bias = random_bias(rng, g.out_c);
-  const RequantData rd = random_requant(rng, g.out_c);
+  const RequantData rd = random_requant(rng, g.out_c, rand_int(rng, 0, 1) == 1);
   SCOPED_TRACE(std::string(t.isa) + " conv " + describe(g) + rd.text);
   std::vector<uint8_t> pr(ref().conv.packed_bytes(g.out_c, g.kernel_h, g.kernel_w, g.in_c));
   std::vector<uint8_t> pf(t.conv.packed_bytes(g.out_c, g.kernel_h, g.kernel_w, g.in_c));
@@ -403,6 +467,118 @@ TEST(QS8FastKernels, Conv) {
     if (HasFatalFailure()) return;
   }
   std::printf("conv: %d cases equal to ref\n", g_conv_cases);
+}
+
+// ---------------------------------------------------------------------------------------
+// ADD, FULLY_CONNECTED, QUANTIZE, int8 <-> uint8 requantization
+
+float random_scale(std::mt19937& rng) {
+  return std::ldexp(std::uniform_real_distribution<float>(0.5f, 1.0f)(rng), rand_int(rng, -12, 2));
+}
+
+// Lengths around the 8-lane vectors and their scalar tails.
+const size_t kLengths[] = {0, 1, 7, 8, 9, 15, 16, 17, 63, 64, 65, 1000, 4099};
+
+TEST(QS8FastKernels, Add) {
+  std::mt19937 rng(31337);
+  for (const QS8Kernels* t : fast_tables()) {
+    for (size_t n : kLengths)
+      for (int rep = 0; rep < 6; ++rep) {
+        const Activation act = rep % 3 == 0 ? Activation::kNone
+                               : rep % 3 == 1 ? Activation::kRelu : Activation::kRelu6;
+        const float sa = random_scale(rng), sb = rep == 4 ? sa : random_scale(rng);
+        const QS8AddParams p = qs8_add_params(sa, rand_int(rng, -128, 127), sb,
+                                              rand_int(rng, -128, 127), random_scale(rng),
+                                              rand_int(rng, -128, 127), act);
+        auto a = random_s8(rng, n), b = random_s8(rng, n);
+        if (rep == 5) std::fill(a.begin(), a.end(), int8_t(-128)), std::fill(b.begin(), b.end(), int8_t(127));
+        auto want = guarded(n), got = guarded(n);
+        ref().add(n, a.data(), b.data(), want.data(), p);
+        t->add(n, a.data(), b.data(), got.data(), p);
+        ASSERT_TRUE(same_bytes(got, want, n, 1 << 30))
+            << t->isa << " add n " << n << " multipliers " << p.a_multiplier << " "
+            << p.b_multiplier << " " << p.output_multiplier << " shifts " << p.a_shift << " "
+            << p.b_shift << " " << p.output_shift;
+      }
+  }
+}
+
+TEST(QS8FastKernels, FullyConnected) {
+  std::mt19937 rng(8086);
+  for (const QS8Kernels* t : fast_tables()) {
+    for (int k : {1, 15, 16, 17, 31, 32, 33, 100, 1280, 8200})
+      for (int rep = 0; rep < 3; ++rep) {
+        const int n = rand_int(rng, 1, 40), m = rand_int(rng, 1, 3);
+        const auto w = random_s8(rng, size_t(n) * k), in = random_s8(rng, size_t(m) * k);
+        const auto bias = random_bias(rng, n);
+        std::vector<float> wscales(rep == 0 ? 1 : size_t(n));
+        for (float& s : wscales) s = random_scale(rng);
+        const std::vector<double> scales =
+            qs8_fc_scales(random_scale(rng), wscales, random_scale(rng), n);
+        QS8FcParams p;
+        p.input_zero_point = rand_int(rng, -128, 127);
+        p.weight_zero_point = rep == 0 ? rand_int(rng, -128, 127) : 0;
+        p.output_zero_point = rand_int(rng, -128, 127);
+        p.scale = scales.data();
+        if (rep == 2) p.out_min = std::max(-128, p.output_zero_point);
+        const size_t out_n = size_t(m) * n;
+        auto want = guarded(out_n), got = guarded(out_n);
+        ref().fc(0, m, n, k, in.data(), w.data(), rep == 1 ? nullptr : bias.data(), want.data(), p);
+        t->fc(0, m, n, k, in.data(), w.data(), rep == 1 ? nullptr : bias.data(), got.data(), p);
+        ASSERT_TRUE(same_bytes(got, want, out_n, n))
+            << t->isa << " fc m " << m << " n " << n << " k " << k << " weight_zp "
+            << p.weight_zero_point;
+      }
+  }
+}
+
+TEST(QS8FastKernels, QuantizeAndRequantize) {
+  std::mt19937 rng(2718);
+  for (const QS8Kernels* t : fast_tables()) {
+    for (size_t n : kLengths)
+      for (int rep = 0; rep < 4; ++rep) {
+        const float scale = rep == 0 ? 1.0f / 128 : random_scale(rng);
+        const int32_t zp = rep == 0 ? 127 : rand_int(rng, -128, 127);
+        // Values on and next to the .5 ties, large, infinite and NaN inputs.
+        std::vector<float> x(n);
+        for (float& v : x) {
+          const int kind = rand_int(rng, 0, 9);
+          const float tie = (float(rand_int(rng, -300, 300)) + 0.5f) * scale;
+          if (kind < 4) v = std::uniform_real_distribution<float>(-2.0f, 2.0f)(rng);
+          else if (kind < 6) v = tie;
+          else if (kind == 6) v = std::nextafter(tie, rand_int(rng, 0, 1) ? 1e9f : -1e9f);
+          else if (kind == 7) v = std::uniform_real_distribution<float>(-1e10f, 1e10f)(rng);
+          else if (kind == 8) v = rand_int(rng, 0, 1) ? INFINITY : -INFINITY;
+          else v = rand_int(rng, 0, 1) ? NAN : float(rand_int(rng, -128, 127)) * scale;
+        }
+        auto want = guarded(n), got = guarded(n);
+        ref().quantize_f32_s8(n, x.data(), want.data(), scale, zp);
+        t->quantize_f32_s8(n, x.data(), got.data(), scale, zp);
+        ASSERT_TRUE(same_bytes(got, want, n, 1 << 30)) << t->isa << " quantize s8 n " << n;
+        const int32_t uzp = rep == 0 ? 127 : rand_int(rng, 0, 255);
+        auto want_u = guarded(n), got_u = guarded(n);
+        ref().quantize_f32_u8(n, x.data(), reinterpret_cast<uint8_t*>(want_u.data()), scale, uzp);
+        t->quantize_f32_u8(n, x.data(), reinterpret_cast<uint8_t*>(got_u.data()), scale, uzp);
+        ASSERT_TRUE(same_bytes(got_u, want_u, n, 1 << 30)) << t->isa << " quantize u8 n " << n;
+
+        // int8 <-> uint8 with equal scales (zero points 128 apart) and random ones.
+        const float s_in = random_scale(rng), s_out = rep < 2 ? s_in : random_scale(rng);
+        const auto q = random_s8(rng, n);
+        const QS8RequantizeParams su = qs8_requantize_params(
+            s_in, rand_int(rng, -128, 127), s_out, rep < 2 ? 128 : rand_int(rng, 0, 255));
+        auto want_r = guarded(n), got_r = guarded(n);
+        ref().requantize_s8_u8(n, q.data(), reinterpret_cast<uint8_t*>(want_r.data()), su);
+        t->requantize_s8_u8(n, q.data(), reinterpret_cast<uint8_t*>(got_r.data()), su);
+        ASSERT_TRUE(same_bytes(got_r, want_r, n, 1 << 30)) << t->isa << " requantize s8->u8";
+        const QS8RequantizeParams us = qs8_requantize_params(
+            s_in, rep < 2 ? 128 : rand_int(rng, 0, 255), s_out, rand_int(rng, -128, 127));
+        const auto* uq = reinterpret_cast<const uint8_t*>(q.data());
+        auto want_s = guarded(n), got_s = guarded(n);
+        ref().requantize_u8_s8(n, uq, want_s.data(), us);
+        t->requantize_u8_s8(n, uq, got_s.data(), us);
+        ASSERT_TRUE(same_bytes(got_s, want_s, n, 1 << 30)) << t->isa << " requantize u8->s8";
+      }
+  }
 }
 
 // ---------------------------------------------------------------------------------------

@@ -9,7 +9,9 @@
 // Arithmetic: x - input_zero_point in [-255, 255] as int16; two taps interleaved and
 // multiplied by vpmaddwd give exact int32 pair sums (|sum| <= 2 * 128 * 255). Taps outside
 // the input read a 16-byte vector of the zero point (x - zp = 0, so they add exactly 0, as
-// the ref's skipped taps). The requantization epilogue is qs8_requant_avx2.h (bit-exact).
+// the ref's skipped taps). The requantization epilogue is qs8_requant_avx2.h (bit-exact): its
+// fast form for groups whose channels pass fast_requant_ok() with the accumulator bound
+// max |bias| + T * 128 * 255, the general form otherwise; constants built once per call.
 // Loops: output row, then channel group (requant constants held), then output column;
 // columns whose taps are all inside the input take an interior path (constant tap offsets,
 // zero point folded into the bias), the border columns per-tap addresses.
@@ -17,6 +19,7 @@
 #include <immintrin.h>
 
 #include <algorithm>
+#include <cstdlib>
 #include <cstring>
 
 #include "kernels/avx2/qs8_requant_avx2.h"
@@ -57,12 +60,23 @@ inline void store16(int8_t* o, __m128i bytes, int count, bool full) {
   }
 }
 
+// The requantization of one channel group: the fast form of qs8_requant_avx2.h when every
+// channel of the group allows it (fast_requant_ok), else the general one.
+struct GroupRequant {
+  bool fast;
+  qs8_avx2::FastRequantVec fv[2];
+  qs8_avx2::RequantVec rv[2];
+};
+
 // acc0 | acc1 in the packed lane order -> 16 requantized int8 in channel order.
-inline __m128i requantize16(__m256i acc0, __m256i acc1, const qs8_avx2::RequantVec* rv,
-                            const qs8_avx2::OutputVec& ov) {
+inline __m128i requantize16(__m256i acc0, __m256i acc1, const GroupRequant& gr,
+                            const qs8_avx2::OutputVec& ov, __m128i lo8, __m128i hi8) {
   const __m256i lo = _mm256_permute2x128_si256(acc0, acc1, 0x20);  // channels 0-7
   const __m256i hi = _mm256_permute2x128_si256(acc0, acc1, 0x31);  // channels 8-15
-  return qs8_avx2::pack16(qs8_avx2::finish(lo, rv[0], ov), qs8_avx2::finish(hi, rv[1], ov));
+  if (gr.fast)
+    return qs8_avx2::pack16_clamp(qs8_avx2::fast_requant(lo, gr.fv[0]),
+                                  qs8_avx2::fast_requant(hi, gr.fv[1]), lo8, hi8);
+  return qs8_avx2::pack16(qs8_avx2::finish(lo, gr.rv[0], ov), qs8_avx2::finish(hi, gr.rv[1], ov));
 }
 
 // Border columns [ox_begin, ox_end) of one output row and channel group: per-tap addresses,
@@ -70,7 +84,8 @@ inline __m128i requantize16(__m256i acc0, __m256i acc1, const qs8_avx2::RequantV
 template <bool kFull>
 void dw_border(const ConvGeometry& g, const int8_t* in, const uint8_t* grp, int8_t* orow,
                int c0, int count, int oy, int ox_begin, int ox_end, const int8_t* zp16,
-               __m256i vzp, const qs8_avx2::RequantVec* rv, const qs8_avx2::OutputVec& ov) {
+               __m256i vzp, const GroupRequant& rv, const qs8_avx2::OutputVec& ov, __m128i lo8,
+               __m128i hi8) {
   const int c = g.in_c, kw = g.kernel_w, T = g.kernel_h * kw;
   const int iy0 = oy * g.stride_h - g.pad_top;
   const __m256i b0 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(grp));
@@ -102,7 +117,7 @@ void dw_border(const ConvGeometry& g, const int8_t* in, const uint8_t* grp, int8
                                                         _mm256_loadu_si256(w + 1)));
       }
     }
-    store16(orow + size_t(ox) * c + c0, requantize16(acc0, acc1, rv, ov), count, kFull);
+    store16(orow + size_t(ox) * c + c0, requantize16(acc0, acc1, rv, ov, lo8, hi8), count, kFull);
   }
 }
 
@@ -112,10 +127,11 @@ void dw_border(const ConvGeometry& g, const int8_t* in, const uint8_t* grp, int8
 // fits in int32; any intermediate wrap-around cancels). kT: tap count if known at compile
 // time (9, 25), else 0 (T <= kMaxTaps).
 template <int kT>
-void dw_interior(const ConvGeometry& g, const int8_t* in, const uint8_t* grp, int8_t* orow,
-                 int c0, int oy, int ox_begin, int ox_end, int32_t zp,
-                 const qs8_avx2::RequantVec* rv, const qs8_avx2::OutputVec& ov) {
-  const int c = g.in_c, kw = g.kernel_w, T = kT ? kT : g.kernel_h * kw, pairs = T / 2;
+void dw_interior(const int8_t* base, int row_pixels, int c, int kw, int T_any, int stride_w,
+                 const uint8_t* grp, int8_t* o, int n_out, int count, int32_t zp,
+                 const GroupRequant& rv, const qs8_avx2::OutputVec& ov, __m128i lo8,
+                 __m128i hi8) {
+  const int T = kT ? kT : T_any, pairs = T / 2;
   const __m256i* w = reinterpret_cast<const __m256i*>(grp + 64);
   __m256i b0 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(grp));
   __m256i b1 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(grp) + 1);
@@ -125,11 +141,9 @@ void dw_interior(const ConvGeometry& g, const int8_t* in, const uint8_t* grp, in
     b1 = _mm256_sub_epi32(b1, _mm256_madd_epi16(vzp, _mm256_loadu_si256(w + 2 * p + 1)));
   }
   ptrdiff_t off[kMaxTaps];
-  for (int t = 0; t < T; ++t) off[t] = (ptrdiff_t(t / kw) * g.in_w + t % kw) * c;
-  const int iy0 = oy * g.stride_h - g.pad_top;
-  const size_t step = size_t(g.stride_w) * c;
-  const int8_t* base = in + (size_t(iy0) * g.in_w + (ox_begin * g.stride_w - g.pad_left)) * c + c0;
-  for (int ox = ox_begin; ox < ox_end; ++ox, base += step) {
+  for (int t = 0; t < T; ++t) off[t] = (ptrdiff_t(t / kw) * row_pixels + t % kw) * c;
+  const size_t step = size_t(stride_w) * c;
+  for (int ox = 0; ox < n_out; ++ox, base += step, o += c) {
     __m256i acc0 = b0, acc1 = b1;
     auto load = [&](int t) {
       return _mm256_cvtepi8_epi16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(base + off[t])));
@@ -149,16 +163,29 @@ void dw_interior(const ConvGeometry& g, const int8_t* in, const uint8_t* grp, in
       acc1 = _mm256_add_epi32(acc1, _mm256_madd_epi16(_mm256_unpackhi_epi16(x0, x1),
                                                       _mm256_loadu_si256(w + 2 * pairs + 1)));
     }
-    _mm_storeu_si128(reinterpret_cast<__m128i*>(orow + size_t(ox) * c + c0),
-                     requantize16(acc0, acc1, rv, ov));
+    store16(o, requantize16(acc0, acc1, rv, ov, lo8, hi8), count, count == kC);
   }
+}
+
+void dw_interior_any(int T, const int8_t* base, int row_pixels, int c, int kw, int stride_w,
+                     const uint8_t* grp, int8_t* o, int n_out, int count, int32_t zp,
+                     const GroupRequant& rv, const qs8_avx2::OutputVec& ov, __m128i lo8,
+                     __m128i hi8) {
+  if (T == 9)
+    dw_interior<9>(base, row_pixels, c, kw, T, stride_w, grp, o, n_out, count, zp, rv, ov, lo8, hi8);
+  else if (T == 25)
+    dw_interior<25>(base, row_pixels, c, kw, T, stride_w, grp, o, n_out, count, zp, rv, ov, lo8,
+                    hi8);
+  else
+    dw_interior<0>(base, row_pixels, c, kw, T, stride_w, grp, o, n_out, count, zp, rv, ov, lo8, hi8);
 }
 
 // One output row, one channel group (count channels from c0), columns [0, out_w).
 template <bool kFull>
 void dw_row_group(const ConvGeometry& g, const int8_t* in, const uint8_t* grp, int8_t* orow,
                   int c0, int count, int oy, const int8_t* zp16, __m256i vzp, int32_t zp,
-                  const qs8_avx2::RequantVec* rv, const qs8_avx2::OutputVec& ov) {
+                  const GroupRequant& rv, const qs8_avx2::OutputVec& ov, __m128i lo8,
+                  __m128i hi8) {
   const int kh = g.kernel_h, kw = g.kernel_w, T = kh * kw;
   const int iy0 = oy * g.stride_h - g.pad_top;
   // Interior columns [ox_lo, ox_hi): ix0 = ox * stride - pad_left >= 0, ix0 + kw <= in_w.
@@ -168,16 +195,14 @@ void dw_row_group(const ConvGeometry& g, const int8_t* in, const uint8_t* grp, i
     const int last = g.in_w - kw + g.pad_left;
     ox_hi = last < 0 ? ox_lo : std::max(ox_lo, std::min(g.out_w, last / g.stride_w + 1));
   }
-  dw_border<kFull>(g, in, grp, orow, c0, count, oy, 0, ox_lo, zp16, vzp, rv, ov);
+  dw_border<kFull>(g, in, grp, orow, c0, count, oy, 0, ox_lo, zp16, vzp, rv, ov, lo8, hi8);
   if (ox_hi > ox_lo) {
-    if (T == 9)
-      dw_interior<9>(g, in, grp, orow, c0, oy, ox_lo, ox_hi, zp, rv, ov);
-    else if (T == 25)
-      dw_interior<25>(g, in, grp, orow, c0, oy, ox_lo, ox_hi, zp, rv, ov);
-    else
-      dw_interior<0>(g, in, grp, orow, c0, oy, ox_lo, ox_hi, zp, rv, ov);
+    const int8_t* base =
+        in + (size_t(iy0) * g.in_w + (ox_lo * g.stride_w - g.pad_left)) * g.in_c + c0;
+    dw_interior_any(T, base, g.in_w, g.in_c, kw, g.stride_w, grp,
+                    orow + size_t(ox_lo) * g.in_c + c0, ox_hi - ox_lo, kC, zp, rv, ov, lo8, hi8);
   }
-  dw_border<kFull>(g, in, grp, orow, c0, count, oy, ox_hi, g.out_w, zp16, vzp, rv, ov);
+  dw_border<kFull>(g, in, grp, orow, c0, count, oy, ox_hi, g.out_w, zp16, vzp, rv, ov, lo8, hi8);
 }
 
 }  // namespace
@@ -217,22 +242,87 @@ void qs8_dwconv_16c__avx2(const ConvGeometry& g, const int8_t* in, const void* p
   std::memset(zp16, int8_t(rq.input_zero_point), sizeof(zp16));
   const __m256i vzp = _mm256_set1_epi16(int16_t(rq.input_zero_point));
   const qs8_avx2::OutputVec ov = qs8_avx2::output_vec(rq);
+  const __m128i lo8 = _mm_set1_epi8(int8_t(rq.out_min)), hi8 = _mm_set1_epi8(int8_t(rq.out_max));
   const uint8_t* pk = static_cast<const uint8_t*>(packed);
   const size_t gbytes = group_bytes(g.kernel_h, g.kernel_w);
+  const int64_t taps_bound = int64_t(g.kernel_h) * g.kernel_w * 128 * 255;
+  // Requantization constants of each group, built once per call (per row beyond kMaxGroups).
+  constexpr int kMaxGroups = 96;
+  const int groups = (c + kC - 1) / kC;
+  GroupRequant cached[kMaxGroups];
+  auto group_requant = [&](int c0, GroupRequant& gr) {
+    const int count = std::min(kC, c - c0);
+    const int32_t* bias = reinterpret_cast<const int32_t*>(pk + size_t(c0 / kC) * gbytes);
+    int64_t bound = 0;
+    for (int l = 0; l < 16; ++l) bound = std::max<int64_t>(bound, std::abs(int64_t(bias[l])));
+    gr.fast = qs8_avx2::fast_requant_ok(rq, c0, count, bound + taps_bound);
+    if (gr.fast) {
+      gr.fv[0] = qs8_avx2::fast_requant_vec(rq, c0, std::min(count, 8));
+      gr.fv[1] = count > 8 ? qs8_avx2::fast_requant_vec(rq, c0 + 8, count - 8) : gr.fv[0];
+    } else {
+      gr.rv[0] = qs8_avx2::requant_vec(rq, c0, std::min(count, 8));
+      gr.rv[1] = count > 8 ? qs8_avx2::requant_vec(rq, c0 + 8, count - 8) : gr.rv[0];
+    }
+  };
+  if (groups <= kMaxGroups)
+    for (int gi = 0; gi < groups; ++gi) group_requant(gi * kC, cached[gi]);
+  // Padded band: the kernel_h input rows of one output row, padded with the zero point to
+  // (out_w - 1) * stride_w + kernel_w columns (+ kC bytes of slack for the 16-byte loads of a
+  // last partial group, whose extra lanes are never stored), so every column takes the
+  // constant-offset interior loop. Used when it fits kBandBytes and every group's constants
+  // are cached.
+  constexpr size_t kBandBytes = 80 * 1024;
+  const int T = g.kernel_h * g.kernel_w;
+  const int band_w = (g.out_w - 1) * g.stride_w + g.kernel_w;
+  const size_t band_row = size_t(band_w) * c;
+  if (T <= kMaxTaps && groups <= kMaxGroups && size_t(g.kernel_h) * band_row + kC <= kBandBytes) {
+    alignas(32) int8_t band[kBandBytes];
+    const int valid_lo = std::min(band_w, g.pad_left);  // band columns before the input
+    for (int oy = oy_begin; oy < oy_end; ++oy) {
+      for (int ky = 0; ky < g.kernel_h; ++ky) {
+        int8_t* brow = band + size_t(ky) * band_row;
+        const int iy = oy * g.stride_h - g.pad_top + ky;
+        if (iy < 0 || iy >= g.in_h) {
+          std::memset(brow, int8_t(rq.input_zero_point), band_row);
+          continue;
+        }
+        // band column b holds input column b - pad_left.
+        const int hi = std::min(band_w, g.in_w + g.pad_left);
+        std::memset(brow, int8_t(rq.input_zero_point), size_t(valid_lo) * c);
+        if (hi > valid_lo)
+          std::memcpy(brow + size_t(valid_lo) * c,
+                      in + (size_t(iy) * g.in_w + (valid_lo - g.pad_left)) * c,
+                      size_t(hi - valid_lo) * c);
+        if (band_w > std::max(hi, valid_lo))
+          std::memset(brow + size_t(std::max(hi, valid_lo)) * c, int8_t(rq.input_zero_point),
+                      size_t(band_w - std::max(hi, valid_lo)) * c);
+      }
+      std::memset(band + size_t(g.kernel_h) * band_row, 0, kC);
+      int8_t* orow = out + size_t(oy) * g.out_w * c;
+      for (int c0 = 0; c0 < c; c0 += kC)
+        dw_interior_any(T, band + c0, band_w, c, g.kernel_w, g.stride_w,
+                        pk + size_t(c0 / kC) * gbytes, orow + c0, g.out_w, std::min(kC, c - c0),
+                        rq.input_zero_point, cached[c0 / kC], ov, lo8, hi8);
+    }
+    return;
+  }
   for (int oy = oy_begin; oy < oy_end; ++oy) {
     int8_t* orow = out + size_t(oy) * g.out_w * c;
     for (int c0 = 0; c0 < c; c0 += kC) {
       const int count = std::min(kC, c - c0);
-      qs8_avx2::RequantVec rv[2];
-      rv[0] = qs8_avx2::requant_vec(rq, c0, std::min(count, 8));
-      rv[1] = count > 8 ? qs8_avx2::requant_vec(rq, c0 + 8, count - 8) : rv[0];
+      GroupRequant local;
+      const GroupRequant* gr = &local;
+      if (groups <= kMaxGroups)
+        gr = &cached[c0 / kC];
+      else
+        group_requant(c0, local);
       const uint8_t* grp = pk + size_t(c0 / kC) * gbytes;
       if (count == kC)
-        dw_row_group<true>(g, in, grp, orow, c0, count, oy, zp16, vzp, rq.input_zero_point, rv,
-                           ov);
+        dw_row_group<true>(g, in, grp, orow, c0, count, oy, zp16, vzp, rq.input_zero_point, *gr,
+                           ov, lo8, hi8);
       else
-        dw_row_group<false>(g, in, grp, orow, c0, count, oy, zp16, vzp, rq.input_zero_point, rv,
-                            ov);
+        dw_row_group<false>(g, in, grp, orow, c0, count, oy, zp16, vzp, rq.input_zero_point, *gr,
+                            ov, lo8, hi8);
     }
   }
 }

@@ -93,6 +93,84 @@ inline __m256i finish(__m256i acc, const RequantVec& r, const OutputVec& o) {
   return _mm256_min_epi32(_mm256_max_epi32(v, o.lo), o.hi);
 }
 
+// ---------------------------------------------------------------------------------------
+// Fast path of the same requantization, for the channels of real layers: multiplier >= 0,
+// shift in [-kFastMaxRight, 0] and accumulators bounded by |acc| <= max_abs_acc with
+// max_abs_acc + 2^(e-1) + 128 * 2^e + 2 < 2^31 (e = -shift). fast_requant_ok() checks this
+// per group of channels; callers use the general epilogue above otherwise.
+// With H = SaturatingRoundingDoublingHighMul(x, M) = floor((x M + 2^30) / 2^31) (above) and,
+// for e >= 1, RoundingDivideByPowerOfTwo(H, e) = floor((H + 2^(e-1) - [H < 0]) / 2^e):
+//   out = floor((floor(U / 2^31) - d) / 2^e),  U = x M + 2^30 + [e >= 1] 2^(30+e) + zp 2^(31+e)
+// (nested floors by powers of two compose; the added terms are multiples of 2^31 for e >= 1),
+// d = [x < 0] [e >= 1]. [x < 0] may replace [H < 0] because M >= 0: x < 0 with H >= 0 means
+// x M + 2^30 in [0, 2^30], H = 0, and floor((2^(e-1) - 1) / 2^e) = 0 as RDBP(0, e). The
+// output zero point rides in U, so the result is requant(x) + zp, exact and within int32 by
+// the bound (no saturation: M is never INT32_MIN). Per 8 lanes: 2 vpmuldq, 2 64-bit adds, 2
+// shifts and a blend to gather floor(U / 2^31), then the d correction and one vpsravd.
+constexpr int kFastMaxRight = 22;
+
+struct FastRequantVec {
+  __m256i m_even, m_odd;      // multipliers of channels 0,2,4,6 / 1,3,5,7 in the low dwords
+  __m256i rnd_even, rnd_odd;  // U - x M per channel, int64
+  __m256i right, neg;         // e, and -1 where e >= 1
+};
+
+inline bool fast_requant_ok(const QS8Requant& rq, int c, int count, int64_t max_abs_acc) {
+  for (int i = 0; i < count; ++i) {
+    const int32_t m = rq.multiplier[c + i], s = rq.shift[c + i];
+    if (m < 0 || s > 0 || s < -kFastMaxRight) return false;
+    const int e = -s;
+    if (max_abs_acc + (int64_t(1) << e) / 2 + (int64_t(128) << e) + 2 >= (int64_t(1) << 31))
+      return false;
+  }
+  return true;
+}
+
+// Channels [c, c + count) of rq (count in [1, 8]; fast_requant_ok() true for them); lanes past
+// count give 0 + zp.
+inline FastRequantVec fast_requant_vec(const QS8Requant& rq, int c, int count) {
+  alignas(32) int64_t rnd[8];
+  alignas(32) int32_t mult[8], right[8], neg[8];
+  for (int i = 0; i < 8; ++i) {
+    const int e = i < count ? -rq.shift[c + i] : 0;
+    mult[i] = i < count ? rq.multiplier[c + i] : 0;
+    right[i] = e;
+    neg[i] = e >= 1 ? -1 : 0;
+    rnd[i] = (int64_t(1) << 30) + (e >= 1 ? int64_t(1) << (30 + e) : 0) +
+             int64_t(rq.output_zero_point) * (int64_t(1) << (31 + e));
+  }
+  FastRequantVec f;
+  const __m256i m = _mm256_load_si256(reinterpret_cast<const __m256i*>(mult));
+  f.m_even = m;
+  f.m_odd = _mm256_srli_epi64(m, 32);
+  f.rnd_even = _mm256_setr_epi64x(rnd[0], rnd[2], rnd[4], rnd[6]);
+  f.rnd_odd = _mm256_setr_epi64x(rnd[1], rnd[3], rnd[5], rnd[7]);
+  f.right = _mm256_load_si256(reinterpret_cast<const __m256i*>(right));
+  f.neg = _mm256_load_si256(reinterpret_cast<const __m256i*>(neg));
+  return f;
+}
+
+// requant(acc) + output_zero_point on 8 lanes, not clamped (see above).
+inline __m256i fast_requant(__m256i x, const FastRequantVec& f) {
+  const __m256i pe = _mm256_add_epi64(_mm256_mul_epi32(x, f.m_even), f.rnd_even);
+  const __m256i po =
+      _mm256_add_epi64(_mm256_mul_epi32(_mm256_srli_epi64(x, 32), f.m_odd), f.rnd_odd);
+  __m256i h = _mm256_blend_epi32(_mm256_srli_epi64(pe, 31), _mm256_slli_epi64(po, 1), 0xAA);
+  h = _mm256_add_epi32(h, _mm256_and_si256(_mm256_srai_epi32(x, 31), f.neg));
+  return _mm256_srav_epi32(h, f.right);
+}
+
+// 16 int32 lanes (channels 0-7 in a, 8-15 in b) -> 16 int8 in order, saturated to int8 and
+// clamped to [lo, hi] (saturation then clamp equals the clamp, as -128 <= lo <= hi <= 127).
+inline __m128i pack16_clamp(__m256i a, __m256i b, __m128i lo, __m128i hi) {
+  const __m256i w = _mm256_packs_epi32(a, b);  // a0-3 b0-3 | a4-7 b4-7
+  const __m128i bytes =
+      _mm_packs_epi16(_mm256_castsi256_si128(w), _mm256_extracti128_si256(w, 1));
+  // a0-3 b0-3 a4-7 b4-7 -> a0-7 b0-7
+  const __m128i ordered = _mm_shuffle_epi32(bytes, 0xD8);
+  return _mm_min_epi8(_mm_max_epi8(ordered, lo), hi);
+}
+
 // 16 int32 lanes (channels 0-7 in a, 8-15 in b), each in [-128, 127] -> 16 int8 in order.
 inline __m128i pack16(__m256i a, __m256i b) {
   const __m256i w = _mm256_permute4x64_epi64(_mm256_packs_epi32(a, b), 0xD8);  // a0-7 | b0-7

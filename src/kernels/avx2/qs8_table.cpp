@@ -1,22 +1,13 @@
-// The "avx2" INT8 kernel table (AVX2 + FMA): fast gemm, depthwise and general convolution;
-// the other operators (one call or a few per image) reuse the reference kernels.
+// The "avx2" INT8 kernel table (AVX2 + FMA): fast gemm, depthwise and general convolution,
+// ADD, FULLY_CONNECTED, QUANTIZE and int8 <-> uint8 requantization; MEAN, SOFTMAX and
+// DEQUANTIZE (a few thousand values per image) reuse the reference kernels.
 #include "kernels/qs8_microkernels.h"
 
 namespace elite {
 
-void qs8_fc__ref(int m_begin, int m_end, int n, int k, const int8_t* in, const int8_t* w_nk,
-                 const int32_t* bias, int8_t* out, const QS8FcParams& p);
-void qs8_add__ref(size_t n, const int8_t* a, const int8_t* b, int8_t* out,
-                  const QS8AddParams& p);
 void qs8_global_mean__ref(int hw, int c, int c_begin, int c_end, const int8_t* in, int8_t* out,
                           const QS8MeanParams& p);
 void qs8_softmax__ref(int n, const int8_t* in, int8_t* out, const QS8SoftmaxParams& p);
-void qs8_quantize_f32_s8__ref(size_t n, const float* in, int8_t* out, float scale, int32_t zp);
-void qs8_quantize_f32_u8__ref(size_t n, const float* in, uint8_t* out, float scale, int32_t zp);
-void qs8_requantize_s8_u8__ref(size_t n, const int8_t* in, uint8_t* out,
-                               const QS8RequantizeParams& p);
-void qs8_requantize_u8_s8__ref(size_t n, const uint8_t* in, int8_t* out,
-                               const QS8RequantizeParams& p);
 void qs8_dequantize_s8_f32__ref(size_t n, const int8_t* in, float* out, float scale, int32_t zp);
 void qs8_dequantize_u8_f32__ref(size_t n, const uint8_t* in, float* out, float scale, int32_t zp);
 
@@ -25,14 +16,14 @@ const QS8Kernels qs8_kernels__avx2 = {
     {qs8_gemm_packed_bytes__avx2, qs8_gemm_pack__avx2, qs8_gemm_6x16__avx2, 16},
     {qs8_dwconv_packed_bytes__avx2, qs8_dwconv_pack__avx2, qs8_dwconv_16c__avx2},
     {qs8_conv_packed_bytes__avx2, qs8_conv_pack__avx2, qs8_conv_32oc__avx2},
-    qs8_fc__ref,
-    qs8_add__ref,
+    qs8_fc__avx2,
+    qs8_add__avx2,
     qs8_global_mean__ref,
     qs8_softmax__ref,
-    qs8_quantize_f32_s8__ref,
-    qs8_quantize_f32_u8__ref,
-    qs8_requantize_s8_u8__ref,
-    qs8_requantize_u8_s8__ref,
+    qs8_quantize_f32_s8__avx2,
+    qs8_quantize_f32_u8__avx2,
+    qs8_requantize_s8_u8__avx2,
+    qs8_requantize_u8_s8__avx2,
     qs8_dequantize_s8_f32__ref,
     qs8_dequantize_u8_f32__ref,
 };
