@@ -1,12 +1,12 @@
 // ustar / GNU / pax tar reader over memory; see tar.h for the header layout.
 #include "io/archive/tar.h"
 
-#include <sys/stat.h>
 
 #include <algorithm>
 #include <cstdio>
 #include <new>
 
+#include "io/file_bytes.h"
 #include "io/archive/gzip.h"
 
 namespace elite::archive {
@@ -177,24 +177,7 @@ Result<Archive> read_tar_gz_memory(const uint8_t* data, size_t size, const std::
 }
 
 Result<Archive> read_tar_gz_file(const std::string& path, uint64_t max_size) {
-  std::FILE* f = std::fopen(path.c_str(), "rb");
-  if (!f) return Status::Error(path + ": cannot open file");
-  struct stat st;
-  if (fstat(fileno(f), &st) != 0 || !S_ISREG(st.st_mode)) {
-    std::fclose(f);
-    return Status::Error(path + ": not a regular file");
-  }
-  std::vector<uint8_t> bytes;
-  try {
-    bytes.resize(static_cast<size_t>(st.st_size));
-  } catch (const std::bad_alloc&) {
-    std::fclose(f);
-    return Status::Error(path + ": out of memory reading " + std::to_string(st.st_size) + " bytes");
-  }
-  const size_t got = bytes.empty() ? 0 : std::fread(bytes.data(), 1, bytes.size(), f);
-  const bool failed = std::ferror(f) != 0;
-  std::fclose(f);
-  if (failed || got != bytes.size()) return Status::Error(path + ": read error");
+  ELITE_ASSIGN_OR_RETURN(std::vector<uint8_t> bytes, read_file_bytes(path));
   if (bytes.empty()) return Status::Error(path + ": file is empty");
   return read_tar_gz_memory(bytes.data(), bytes.size(), path, max_size);
 }

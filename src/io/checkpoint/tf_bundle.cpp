@@ -13,6 +13,7 @@
 #include "io/checkpoint/dtype.h"
 #include "io/checkpoint/formats.h"
 #include "io/checkpoint/sstable.h"
+#include "io/file_bytes.h"
 #include "io/checkpoint/varint.h"
 
 namespace elite::ckpt {
@@ -371,24 +372,7 @@ class MemoryShards : public TfShardSource {
 
 Result<WeightMap> read_tf_bundle_files(const std::string& prefix, const TfReadOptions& options) {
   const std::string index_name = prefix + ".index";
-  std::FILE* f = std::fopen(index_name.c_str(), "rb");
-  if (!f) return Status::Error(index_name + ": cannot open file");
-  struct stat st;
-  if (fstat(fileno(f), &st) != 0 || !S_ISREG(st.st_mode)) {
-    std::fclose(f);
-    return Status::Error(index_name + ": not a regular file");
-  }
-  std::vector<uint8_t> bytes;
-  try {
-    bytes.resize(static_cast<size_t>(st.st_size));
-  } catch (const std::bad_alloc&) {
-    std::fclose(f);
-    return Status::Error(index_name + ": out of memory reading " + std::to_string(st.st_size) + " bytes");
-  }
-  const size_t got = bytes.empty() ? 0 : std::fread(bytes.data(), 1, bytes.size(), f);
-  const bool failed = std::ferror(f) != 0;
-  std::fclose(f);
-  if (failed || got != bytes.size()) return Status::Error(index_name + ": read error");
+  ELITE_ASSIGN_OR_RETURN(std::vector<uint8_t> bytes, read_file_bytes(index_name));
   if (bytes.empty()) return Status::Error(index_name + ": file is empty");
   FileShards shards(prefix);
   return read_tf_bundle(bytes.data(), bytes.size(), index_name, shards, options);

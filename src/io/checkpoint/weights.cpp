@@ -1,12 +1,12 @@
 // Format sniffing and file loading for read_weights_file / read_weights_memory.
 #include "io/checkpoint/weights.h"
 
-#include <sys/stat.h>
 
 #include <cstdio>
 #include <new>
 #include <vector>
 
+#include "io/file_bytes.h"
 #include "io/checkpoint/formats.h"
 
 namespace elite {
@@ -40,24 +40,7 @@ Result<WeightMap> read_weights_memory(const uint8_t* data, size_t size, const st
 }
 
 Result<WeightMap> read_weights_file(const std::string& path) {
-  std::FILE* f = std::fopen(path.c_str(), "rb");
-  if (!f) return Status::Error(path + ": cannot open file");
-  struct stat st;
-  if (fstat(fileno(f), &st) != 0 || !S_ISREG(st.st_mode)) {
-    std::fclose(f);
-    return Status::Error(path + ": not a regular file");
-  }
-  std::vector<uint8_t> bytes;
-  try {
-    bytes.resize(static_cast<size_t>(st.st_size));
-  } catch (const std::bad_alloc&) {
-    std::fclose(f);
-    return Status::Error(path + ": out of memory reading " + std::to_string(st.st_size) + " bytes");
-  }
-  const size_t got = bytes.empty() ? 0 : std::fread(bytes.data(), 1, bytes.size(), f);
-  const bool failed = std::ferror(f) != 0;
-  std::fclose(f);
-  if (failed || got != bytes.size()) return Status::Error(path + ": read error");
+  ELITE_ASSIGN_OR_RETURN(std::vector<uint8_t> bytes, read_file_bytes(path));
   return read_weights_memory(bytes.data(), bytes.size(), path);
 }
 

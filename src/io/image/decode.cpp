@@ -3,7 +3,6 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
-#include <memory>
 
 #include "io/image/decode_internal.h"
 #include "io/image/image.h"
@@ -46,23 +45,6 @@ Status check_dimensions(int64_t height, int64_t width) {
 }
 
 }  // namespace image_detail
-
-Result<std::vector<uint8_t>> read_file_bytes(const std::string& path) {
-  struct Closer {
-    void operator()(FILE* f) const { std::fclose(f); }
-  };
-  std::unique_ptr<FILE, Closer> f(std::fopen(path.c_str(), "rb"));
-  if (!f) return Status::Error(path + ": cannot open: " + std::strerror(errno));
-  std::vector<uint8_t> bytes;
-  uint8_t buf[1 << 16];
-  for (;;) {
-    size_t n = std::fread(buf, 1, sizeof(buf), f.get());
-    bytes.insert(bytes.end(), buf, buf + n);
-    if (n < sizeof(buf)) break;
-  }
-  if (std::ferror(f.get())) return Status::Error(path + ": read error");
-  return bytes;
-}
 
 Result<Image> decode_image_memory(const uint8_t* data, size_t size,
                                   const std::string& name_for_errors) {

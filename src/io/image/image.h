@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "core/status.h"
+#include "io/file_bytes.h"  // read_file_bytes, used with the *_memory decoders
 
 namespace elite {
 
@@ -57,8 +58,5 @@ struct ImageInfo {
 };
 Result<ImageInfo> read_image_info_memory(const uint8_t* data, size_t size,
                                          const std::string& name_for_errors);
-
-// Whole file into memory; errors name the file (missing, unreadable, empty).
-Result<std::vector<uint8_t>> read_file_bytes(const std::string& path);
 
 }  // namespace elite

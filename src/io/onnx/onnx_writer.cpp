@@ -1,13 +1,12 @@
 #include "io/onnx/onnx_writer.h"
 
-#include <unistd.h>
 
 #include <algorithm>
-#include <cerrno>
 #include <cstdio>
 #include <cstring>
 #include <set>
 
+#include "io/file_bytes.h"
 #include "io/onnx/protobuf_writer.h"
 
 namespace elite {
@@ -526,24 +525,7 @@ Result<std::vector<uint8_t>> serialize_onnx(const Graph& graph, const OnnxExport
 Status write_onnx_file(const Graph& graph, const std::string& path,
                        const OnnxExportOptions& options) {
   ELITE_ASSIGN_OR_RETURN(std::vector<uint8_t> bytes, serialize_onnx(graph, options));
-  // Write next to the target and rename, so a reader never sees a half-written model.
-  const std::string tmp = path + ".tmp." + std::to_string(::getpid());
-  std::FILE* f = std::fopen(tmp.c_str(), "wb");
-  if (!f) return Status::Error("cannot write " + path + ": " + std::strerror(errno));
-  bool ok = std::fwrite(bytes.data(), 1, bytes.size(), f) == bytes.size();
-  int saved = errno;
-  if (std::fflush(f) != 0 && ok) ok = false, saved = errno;
-  if (std::fclose(f) != 0 && ok) ok = false, saved = errno;
-  if (!ok) {
-    std::remove(tmp.c_str());
-    return Status::Error("cannot write " + path + ": " + std::strerror(saved));
-  }
-  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
-    saved = errno;
-    std::remove(tmp.c_str());
-    return Status::Error("cannot write " + path + ": " + std::strerror(saved));
-  }
-  return Status::Ok();
+  return write_file_atomically(path, bytes);
 }
 
 }  // namespace elite

@@ -21,15 +21,14 @@
 // DEQUANTIZE 2, QUANTIZE and RESHAPE 1).
 #include "io/tflite/tflite_writer.h"
 
-#include <unistd.h>
 
-#include <cerrno>
 #include <cstdio>
 #include <cstring>
 #include <cmath>
 #include <map>
 
 #include "flatbuffers/flatbuffers.h"
+#include "io/file_bytes.h"
 #include "tflite_schema_generated.h"
 
 namespace elite {
@@ -504,24 +503,7 @@ Result<std::vector<uint8_t>> serialize_tflite(const Graph& graph) {
 
 Status write_tflite_file(const Graph& graph, const std::string& path) {
   ELITE_ASSIGN_OR_RETURN(std::vector<uint8_t> bytes, serialize_tflite(graph));
-  // Write next to the target and rename, so a reader never sees a half-written model.
-  const std::string tmp = path + ".tmp." + std::to_string(::getpid());
-  std::FILE* f = std::fopen(tmp.c_str(), "wb");
-  if (!f) return Status::Error("cannot create " + tmp + ": " + std::strerror(errno));
-  bool ok = std::fwrite(bytes.data(), 1, bytes.size(), f) == bytes.size();
-  int saved = errno;
-  if (std::fflush(f) != 0 && ok) ok = false, saved = errno;
-  if (std::fclose(f) != 0 && ok) ok = false, saved = errno;
-  if (!ok) {
-    std::remove(tmp.c_str());
-    return Status::Error("cannot write " + path + ": " + std::strerror(saved));
-  }
-  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
-    saved = errno;
-    std::remove(tmp.c_str());
-    return Status::Error("cannot write " + path + ": " + std::strerror(saved));
-  }
-  return Status::Ok();
+  return write_file_atomically(path, bytes);
 }
 
 }  // namespace elite
