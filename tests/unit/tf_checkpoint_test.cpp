@@ -174,7 +174,7 @@ struct TestTensor {
 TestTensor f32_tensor(const std::string& name, std::vector<int64_t> shape, const std::vector<float>& v) {
   TestTensor t{name, ckpt::kTfFloat, std::move(shape), {}, 0};
   t.data.resize(v.size() * 4);
-  std::memcpy(t.data.data(), v.data(), t.data.size());
+  if (!v.empty()) std::memcpy(t.data.data(), v.data(), t.data.size());  // memcpy(null, ...) is UB
   return t;
 }
 

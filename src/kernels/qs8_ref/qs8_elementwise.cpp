@@ -4,6 +4,7 @@
 // (AffineQuantize, Requantize) and DEQUANTIZE. Flat arrays; MEAN reads in[hw][c].
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
 #include <limits>
 
 #include "kernels/qs8_kernels.h"
@@ -61,8 +62,13 @@ void quantize_f32(size_t n, const float* in, Out* out, float scale, int32_t zero
   constexpr int32_t kMin = std::numeric_limits<Out>::min();
   constexpr int32_t kMax = std::numeric_limits<Out>::max();
   for (size_t i = 0; i < n; ++i) {
-    // float division, rounded half away from zero in float, then the zero point.
-    const int32_t v = int32_t(std::round(in[i] / scale)) + zero_point;
+    // float division, rounded half away from zero in float, then the zero point. NaN and
+    // values outside int32 become INT32_MIN and the add wraps: what TFLite's
+    // static_cast<int32_t> + zero point does on x86 (cvttss2si), written without UB, and
+    // what the SIMD twins do.
+    const float r = std::round(in[i] / scale);
+    const int32_t q = (r >= -2147483648.0f && r < 2147483648.0f) ? int32_t(r) : INT32_MIN;
+    const int32_t v = int32_t(uint32_t(q) + uint32_t(zero_point));
     out[i] = Out(std::min(std::max(v, kMin), kMax));
   }
 }
