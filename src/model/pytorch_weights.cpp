@@ -3,6 +3,8 @@
 #include <functional>
 #include <set>
 
+#include "model/weight_lookup.h"
+
 namespace elite {
 namespace {
 
@@ -61,15 +63,10 @@ class Loader {
       : w_(w), prefix_(std::move(prefix)), source_(std::move(source)) {}
 
   Result<const FloatTensor*> get(const std::string& key, const std::vector<int64_t>& shape) {
-    auto it = w_.find(prefix_ + key);
-    if (it == w_.end()) return Status::Error(source_ + ": missing tensor '" + prefix_ + key + "'");
-    used_.insert(it->first);
-    if (it->second.shape != shape) {
-      return Status::Error(source_ + ": tensor '" + prefix_ + key + "' has shape " +
-                           shape_to_string(it->second.shape) + ", expected " +
-                           shape_to_string(shape));
-    }
-    return &it->second;
+    const std::string name = prefix_ + key;
+    ELITE_ASSIGN_OR_RETURN(const FloatTensor* t, lookup_weight(w_, name, shape, source_, "tensor"));
+    used_.insert(name);
+    return t;
   }
 
   // OIHW / [C,1,k,k] -> OHWI / [1,k,k,C].
@@ -102,16 +99,10 @@ class Loader {
   }
 
   Status bn(const std::string& key, BatchNorm& b) {
-    const int64_t c = static_cast<int64_t>(b.gamma.size());
-    std::pair<const char*, std::vector<float>*> parts[] = {{".weight", &b.gamma},
-                                                           {".bias", &b.beta},
-                                                           {".running_mean", &b.moving_mean},
-                                                           {".running_var", &b.moving_variance}};
-    for (auto& [suffix, dst] : parts) {
-      ELITE_ASSIGN_OR_RETURN(const FloatTensor* t, get(key + suffix, {c}));
-      *dst = t->data;
-    }
-    return Status::Ok();
+    return load_batch_norm(b, key, {".weight", ".bias", ".running_mean", ".running_var"},
+                           [this](const std::string& name, const std::vector<int64_t>& shape) {
+                             return get(name, shape);
+                           });
   }
 
  private:

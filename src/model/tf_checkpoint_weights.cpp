@@ -3,6 +3,8 @@
 
 #include <set>
 
+#include "model/weight_lookup.h"
+
 namespace elite {
 namespace {
 
@@ -34,19 +36,12 @@ class Loader {
   // The tensor for variable `var` (relative to the scope), EMA shadow or raw, in TF layout.
   Result<const FloatTensor*> get(const std::string& var, const std::vector<int64_t>& shape) {
     const std::string raw = scope_ + var;
-    const std::string key = ema_ ? raw + kEma : raw;
     used_.insert(raw);
-    auto it = w_.find(key);
-    if (it == w_.end()) {
-      std::string msg = source_ + ": missing variable '" + key + "'";
-      if (ema_ && w_.count(raw))
-        msg += " (the checkpoint has moving averages for other variables; --no-ema uses the raw ones)";
-      return Status::Error(msg);
-    }
-    if (it->second.shape != shape)
-      return Status::Error(source_ + ": variable '" + key + "' has shape " +
-                           shape_to_string(it->second.shape) + ", expected " + shape_to_string(shape));
-    return &it->second;
+    if (!ema_) return lookup_weight(w_, raw, shape, source_, "variable");
+    return lookup_weight(w_, raw + kEma, shape, source_, "variable",
+                         w_.count(raw) ? " (the checkpoint has moving averages for other variables; "
+                                         "--no-ema uses the raw ones)"
+                                       : "");
   }
 
   // HWIO [k,k,in,out] -> OHWI; depthwise [k,k,C,1] -> [1,k,k,C] (the same order).
@@ -68,16 +63,10 @@ class Loader {
   }
 
   Status bn(const std::string& scope, BatchNorm& b) {
-    const int64_t c = static_cast<int64_t>(b.gamma.size());
-    std::pair<const char*, std::vector<float>*> parts[] = {{"/gamma", &b.gamma},
-                                                           {"/beta", &b.beta},
-                                                           {"/moving_mean", &b.moving_mean},
-                                                           {"/moving_variance", &b.moving_variance}};
-    for (auto& [leaf, dst] : parts) {
-      ELITE_ASSIGN_OR_RETURN(const FloatTensor* t, get(scope + leaf, {c}));
-      *dst = t->data;
-    }
-    return Status::Ok();
+    return load_batch_norm(b, scope, {"/gamma", "/beta", "/moving_mean", "/moving_variance"},
+                           [this](const std::string& var, const std::vector<int64_t>& shape) {
+                             return get(var, shape);
+                           });
   }
 
   // A model variable under the scope that was not asked for means another architecture.

@@ -18,45 +18,21 @@ Run with the venv: .venv/bin/python tests/python/test_int8_litert.py
 """
 
 import argparse
-import glob
-import json
 import os
-import subprocess
 import sys
 import tempfile
 
 import numpy as np
 from ai_edge_litert.interpreter import Interpreter, OpResolverType
 
-SIZES = {"efficientnet-lite0": 224, "efficientnet-lite1": 240, "efficientnet-lite2": 260,
-         "efficientnet-lite3": 280, "efficientnet-lite4": 300}
-IMAGE_EXTS = (".jpeg", ".jpg", ".png")
-
-
-def run(cmd):
-    print("+ " + " ".join(cmd[:10]) + (f" ... ({len(cmd) - 10} more)" if len(cmd) > 10 else ""),
-          flush=True)
-    r = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    if r.returncode != 0:
-        sys.stderr.write(r.stderr)
-        raise RuntimeError(f"{cmd[0]} exited with {r.returncode}")
-    return r.stdout
-
-
-def to_uint8(x, scale, zero_point):
-    """TFLite AffineQuantize: round half away from zero of x / scale, + zero point, clamp."""
-    y = x.astype(np.float32) / np.float32(scale)
-    r = np.sign(y) * np.floor(np.abs(y) + np.float32(0.5))
-    return np.clip(r + zero_point, 0, 255).astype(np.uint8)
+from elite_common import (INPUT_SIZES, add_common_args, classify, list_images, preprocess, run,
+                          to_uint8)
 
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--elite", default="build/elite")
-    ap.add_argument("--preprocess-tool", default="build/tests/elite_preprocess")
-    ap.add_argument("--models-dir", "--models", dest="models_dir", default="models")
+    add_common_args(ap)
     ap.add_argument("--model-names", default="efficientnet-lite0")
-    ap.add_argument("--images", default="../shared/data/imagenet-sample")
     ap.add_argument("--calib", default=None, help="calibration folder (default: --images)")
     ap.add_argument("--ref-count", type=int, default=0,
                     help="images compared with BUILTIN_REF (0: all)")
@@ -64,34 +40,28 @@ def main():
     ap.add_argument("--batch", type=int, default=50)
     ap.add_argument("--keep", default=None, help="folder to keep the INT8 files in")
     args = ap.parse_args()
-    images = sorted(p for p in glob.glob(os.path.join(args.images, "*"))
-                    if p.lower().endswith(IMAGE_EXTS))
+    images = list_images(args.images)
     assert images, f"no images in {args.images}"
     ok = True
     with tempfile.TemporaryDirectory() as tmp:
         for name in args.model_names.split(","):
-            size = SIZES[name]
+            size = INPUT_SIZES[name]
             out_dir = args.keep or tmp
             q_path = os.path.join(out_dir, f"{name}-int8.tflite")
             run([args.elite, "quantize", "-m", os.path.join(args.models_dir, f"{name}.tflite"),
                  "--calib", args.calib or args.images, "-o", q_path])
-            npy_dir = os.path.join(tmp, f"npy{size}")
-            if not os.path.isdir(npy_dir):
-                os.makedirs(npy_dir)
-                run([args.preprocess_tool, "--size", str(size), "--out", npy_dir] + images)
-            npys = sorted(glob.glob(os.path.join(npy_dir, "*.npy")))
+            npys = sorted(set(preprocess(args.preprocess_tool, images, size,
+                                         os.path.join(tmp, f"npy{size}"))))
             assert len(npys) == len(images), (len(npys), len(images))
             ours = {}
-            for i in range(0, len(npys), args.batch):
-                out = run([args.elite, "classify", "-m", q_path, "--json", "--top-k", "1000"]
-                          + npys[i:i + args.batch])
-                for e in json.loads(out):
-                    q = np.zeros(1000, dtype=np.int64)
-                    for t in e["top"]:
-                        v = float(t["score"]) * 256.0
-                        assert v == round(v), (e["image"], t)
-                        q[int(t["index"])] = int(round(v))
-                    ours[os.path.basename(e["image"])] = q
+            for b, e in classify(args.elite, q_path, npys, ["--top-k", "1000"],
+                                 args.batch).items():
+                q = np.zeros(1000, dtype=np.int64)
+                for t in e["top"]:
+                    v = float(t["score"]) * 256.0
+                    assert v == round(v), (e["image"], t)
+                    q[int(t["index"])] = int(round(v))
+                ours[b] = q
             interps = {}
             for label, resolver in (("ref", OpResolverType.BUILTIN_REF),
                                     ("default", OpResolverType.AUTO)):

@@ -19,10 +19,7 @@ Run with the venv: .venv/bin/python tests/python/test_litert_interop.py
 """
 
 import argparse
-import glob
-import json
 import os
-import subprocess
 import sys
 import tempfile
 import time
@@ -30,27 +27,8 @@ import time
 import numpy as np
 from ai_edge_litert.interpreter import Interpreter, OpResolverType
 
-MODELS = {"efficientnet-lite0": 224, "efficientnet-lite1": 240, "efficientnet-lite2": 260,
-          "efficientnet-lite3": 280, "efficientnet-lite4": 300}
-IMAGE_EXTS = (".jpeg", ".jpg", ".png")
-
-
-def select(folder, count):
-    files = sorted(p for p in glob.glob(os.path.join(folder, "*"))
-                   if p.lower().endswith(IMAGE_EXTS))
-    if 0 < count < len(files):
-        files = [files[i * len(files) // count] for i in range(count)]
-    return files
-
-
-def run(cmd):
-    print("+ " + " ".join(cmd[:8]) + (f" ... ({len(cmd) - 8} more)" if len(cmd) > 8 else ""),
-          flush=True)
-    r = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    if r.returncode != 0:
-        sys.stderr.write(r.stderr)
-        raise RuntimeError(f"{cmd[0]} exited with {r.returncode}")
-    return r.stdout
+from elite_common import (INPUT_SIZES, add_common_args, classify, preprocess, scores, select,
+                          tools_ready)
 
 
 class LiteRT:
@@ -83,25 +61,16 @@ class LiteRT:
 def elite_probs(args, model, npys):
     """{basename: probabilities [1000]} from elite classify --json --top-k 1000."""
     res = {}
-    for i in range(0, len(npys), args.batch):
-        out = run([args.elite, "classify", "-m", model, "--json", "--top-k", "1000"]
-                  + npys[i:i + args.batch])
-        for e in json.loads(out):
-            p = np.zeros(1000)
-            for t in e["top"]:
-                p[int(t["index"])] = float(t["score"])
-            assert len(e["top"]) == 1000, f"{e['image']}: {len(e['top'])} scores, expected 1000"
-            res[os.path.basename(e["image"])] = p
+    for b, e in classify(args.elite, model, npys, ["--top-k", "1000"], args.batch).items():
+        assert len(e["top"]) == 1000, f"{e['image']}: {len(e['top'])} scores, expected 1000"
+        res[b] = scores(e, 1000)
     return res
 
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--elite", default="build/elite")
-    ap.add_argument("--preprocess-tool", default="build/tests/elite_preprocess")
-    ap.add_argument("--models-dir", "--models", dest="models_dir", default="models")
+    add_common_args(ap)
     ap.add_argument("--model-names", default="efficientnet-lite0,efficientnet-lite1,efficientnet-lite2")
-    ap.add_argument("--images", default="../shared/data/imagenet-sample")
     ap.add_argument("--count", type=int, default=0, help="images per model (0: all)")
     ap.add_argument("--ref-count", type=int, default=3,
                     help="images for LiteRT default vs BUILTIN_REF kernels (0: skip)")
@@ -109,26 +78,19 @@ def main():
     ap.add_argument("--batch", type=int, default=50)
     args = ap.parse_args()
 
-    for tool in (args.elite, args.preprocess_tool):
-        if not os.access(tool, os.X_OK):
-            print(f"FAIL: {tool} not found or not executable (build first)")
-            return 1
+    if not tools_ready((args.elite, args.preprocess_tool)):
+        return 1
     files = select(args.images, args.count)
     failures = 0
     with tempfile.TemporaryDirectory(prefix="elite_litert_") as tmp:
         for name in args.model_names.split(","):
-            size = MODELS[name]
+            size = INPUT_SIZES[name]
             model = os.path.join(args.models_dir, name + ".tflite")
             if not os.path.exists(model):
                 print(f"FAIL {name}: {model} missing (scripts/setup_models.sh)")
                 failures += 1
                 continue
-            npy_dir = os.path.join(tmp, str(size))
-            if not os.path.isdir(npy_dir):
-                os.makedirs(npy_dir)
-                run([args.preprocess_tool, "--size", str(size), "--out", npy_dir] + files)
-            npys = [os.path.join(npy_dir, os.path.splitext(os.path.basename(p))[0] + ".npy")
-                    for p in files]
+            npys = preprocess(args.preprocess_tool, files, size, os.path.join(tmp, str(size)))
             t0 = time.time()
             lite = LiteRT(model)
             ours = elite_probs(args, model, npys)

@@ -27,10 +27,7 @@ Run with the venv: .venv/bin/python tests/python/test_onnx_export.py
 """
 
 import argparse
-import glob
-import json
 import os
-import subprocess
 import sys
 import tempfile
 import time
@@ -45,44 +42,22 @@ try:
 except ImportError:  # the checks that need it are skipped (and say so)
     onnx = None
 
-MODELS = {"efficientnet-lite0": 224, "efficientnet-lite1": 240, "efficientnet-lite2": 260,
-          "efficientnet-lite3": 280, "efficientnet-lite4": 300}
-IMAGE_EXTS = (".jpeg", ".jpg", ".png")
+from elite_common import (INPUT_SIZES, add_common_args, classify, preprocess, run, scores, select,
+                          tools_ready)
+
 BATCH = 8
 
 
-def select(folder, count):
-    files = sorted(p for p in glob.glob(os.path.join(folder, "*"))
-                   if p.lower().endswith(IMAGE_EXTS))
-    if 0 < count < len(files):
-        files = [files[i * len(files) // count] for i in range(count)]
-    return files
-
-
-def run(cmd, check=True):
-    print("+ " + " ".join(cmd[:10]) + (f" ... ({len(cmd) - 10} more)" if len(cmd) > 10 else ""),
-          flush=True)
-    r = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    if check and r.returncode != 0:
-        sys.stderr.write(r.stderr)
-        raise RuntimeError(f"{cmd[0]} exited with {r.returncode}")
-    return r
-
-
-def elite_outputs(elite, model, npys, chunk=50):
+def elite_outputs(elite, model, npys):
     """{basename: (probabilities [C], logits [C], labels [C])} from classify --json --logits."""
     res = {}
-    for i in range(0, len(npys), chunk):
-        out = run([elite, "classify", "-m", model, "--json", "--logits", "--top-k", "1000"]
-                  + npys[i:i + chunk]).stdout
-        for e in json.loads(out):
-            n = len(e["logits"])
-            p, labels = np.zeros(n), [None] * n
-            for t in e["top"]:
-                p[int(t["index"])] = float(t["score"])
-                labels[int(t["index"])] = t.get("label")
-            assert len(e["top"]) == n, f"{e['image']}: {len(e['top'])} scores, expected {n}"
-            res[os.path.basename(e["image"])] = (p, np.array(e["logits"], dtype=np.float64), labels)
+    for b, e in classify(elite, model, npys, ["--logits", "--top-k", "1000"]).items():
+        n = len(e["logits"])
+        labels = [None] * n
+        for t in e["top"]:
+            labels[int(t["index"])] = t.get("label")
+        assert len(e["top"]) == n, f"{e['image']}: {len(e['top'])} scores, expected {n}"
+        res[b] = (scores(e, n), np.array(e["logits"], dtype=np.float64), labels)
     return res
 
 
@@ -282,21 +257,16 @@ def bad_input_cases(args, tmp, int8_model):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--elite", default="build/elite")
-    ap.add_argument("--preprocess-tool", default="build/tests/elite_preprocess")
-    ap.add_argument("--models-dir", "--models", dest="models_dir", default="models")
+    add_common_args(ap)
     ap.add_argument("--model-names", default="efficientnet-lite0,efficientnet-lite1,efficientnet-lite2")
-    ap.add_argument("--images", default="../shared/data/imagenet-sample")
     ap.add_argument("--count", type=int, default=16, help="images per model (0: all)")
     ap.add_argument("--atol", type=float, default=1e-4)
     ap.add_argument("--max-opset", type=int, default=25)
     ap.add_argument("--keep", help="folder to keep the exported .onnx files in")
     args = ap.parse_args()
 
-    for tool in (args.elite, args.preprocess_tool):
-        if not os.access(tool, os.X_OK):
-            print(f"FAIL: {tool} not found or not executable (build first)")
-            return 1
+    if not tools_ready((args.elite, args.preprocess_tool)):
+        return 1
     print(f"onnxruntime {ort.__version__}, openvino {ov.__version__}, "
           f"onnx {onnx.__version__ if onnx else '(not installed)'}")
     files = select(args.images, args.count)
@@ -305,18 +275,13 @@ def main():
         outdir = args.keep or tmp
         os.makedirs(outdir, exist_ok=True)
         for name in args.model_names.split(","):
-            size = MODELS[name]
+            size = INPUT_SIZES[name]
             model = os.path.join(args.models_dir, name + ".tflite")
             if not os.path.exists(model):
                 print(f"FAIL {name}: {model} missing (scripts/setup_models.sh)")
                 failures += 1
                 continue
-            npy_dir = os.path.join(tmp, str(size))
-            if not os.path.isdir(npy_dir):
-                os.makedirs(npy_dir)
-                run([args.preprocess_tool, "--size", str(size), "--out", npy_dir] + files)
-            npys = [os.path.join(npy_dir, os.path.splitext(os.path.basename(p))[0] + ".npy")
-                    for p in files]
+            npys = preprocess(args.preprocess_tool, files, size, os.path.join(tmp, str(size)))
             ours = elite_outputs(args.elite, model, npys)
             if len(ours) != len(npys):
                 print(f"FAIL {name}: classify gave {len(ours)} results for {len(npys)} images")

@@ -40,11 +40,8 @@ Prints ok/FAIL lines and a summary; the exit status is 1 if anything failed.
 """
 
 import argparse
-import glob
-import json
 import os
 import shutil
-import subprocess
 import sys
 import time
 
@@ -55,31 +52,14 @@ import numpy as np  # noqa: E402
 
 import tf_checkpoint_fixture as fx  # noqa: E402
 import tf_reference_model as ref  # noqa: E402
+from elite_common import (add_common_args, classify, preprocess, run, scores, select,  # noqa: E402
+                          to_uint8, tools_ready)
 
 ALL = [f"efficientnet-lite{i}" for i in range(5)]
-IMAGE_EXTS = (".jpeg", ".jpg", ".png")
 
 
 def short(name):
     return name.replace("efficientnet-", "")
-
-
-def select(folder, count):
-    files = sorted(p for p in glob.glob(os.path.join(folder, "*"))
-                   if p.lower().endswith(IMAGE_EXTS))
-    if 0 < count < len(files):
-        files = [files[i * len(files) // count] for i in range(count)]
-    return files
-
-
-def run(cmd, check=True):
-    print("+ " + " ".join(cmd[:7]) + (f" ... ({len(cmd) - 7} more)" if len(cmd) > 7 else ""),
-          flush=True)
-    r = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    if check and r.returncode != 0:
-        raise RuntimeError(f"{os.path.basename(cmd[0])} {cmd[1] if len(cmd) > 1 else ''} "
-                           f"exited with {r.returncode}: {r.stderr.strip()[-500:]}")
-    return r
 
 
 class Report:
@@ -103,15 +83,8 @@ class Inputs:
         self.args, self.files, self.cache = args, files, {}
 
     def npys(self, size, files=None):
-        files = files or self.files
-        folder = os.path.join(self.args.workdir, f"npy{size}")
-        os.makedirs(folder, exist_ok=True)
-        paths = [os.path.join(folder, os.path.splitext(os.path.basename(p))[0] + ".npy")
-                 for p in files]
-        todo = [f for f, p in zip(files, paths) if not os.path.exists(p)]
-        if todo:
-            run([self.args.preprocess_tool, "--size", str(size), "--out", folder] + todo)
-        return paths
+        return preprocess(self.args.preprocess_tool, files or self.files, size,
+                          os.path.join(self.args.workdir, f"npy{size}"))
 
     def array(self, size, files=None):
         if files is not None:
@@ -125,9 +98,7 @@ class Inputs:
 
 def elite_logits(args, model, npys):
     """elite classify --json --logits -> float64 [n, classes] in the order of npys."""
-    js = json.loads(run([args.elite, "classify", "-m", model, "--json", "--logits", "--top-k",
-                         "1"] + npys).stdout)
-    by = {os.path.basename(e["image"]): e for e in js}
+    by = classify(args.elite, model, npys, ["--logits", "--top-k", "1"])
     out = []
     for p in npys:
         e = by[os.path.basename(p)]
@@ -139,18 +110,8 @@ def elite_logits(args, model, npys):
 
 def elite_scores(args, model, npys):
     """elite classify --json --top-k all -> float64 [n, classes] scores."""
-    out = []
-    for i in range(0, len(npys), 50):
-        js = json.loads(run([args.elite, "classify", "-m", model, "--json", "--top-k", "100000"]
-                            + npys[i:i + 50]).stdout)
-        by = {os.path.basename(e["image"]): e for e in js}
-        for p in npys[i:i + 50]:
-            top = by[os.path.basename(p)]["top"]
-            s = np.zeros(len(top))
-            for t in top:
-                s[int(t["index"])] = float(t["score"])
-            out.append(s)
-    return np.stack(out)
+    by = classify(args.elite, model, npys, ["--top-k", "100000"])
+    return np.stack([scores(by[os.path.basename(p)]) for p in npys])
 
 
 def compare(rep, what, got, want, atol):
@@ -334,18 +295,15 @@ def check_converter_float(args, rep, inputs, name, weights, keras_cache):
         f.write(converter(km))
     npys = inputs.npys(size)
     x = inputs.array(size)
-    r = run([args.elite, "classify", "-m", path, "--json", "--logits", "--top-k", "100000"]
-            + npys, check=False)
-    if r.returncode != 0:
-        rep.check(False, f"{short(name)} converter float file in elite", r.stderr.strip()[-300:])
+    try:
+        by = classify(args.elite, path, npys, ["--logits", "--top-k", "100000"])
+    except RuntimeError as e:
+        rep.check(False, f"{short(name)} converter float file in elite", str(e)[-300:])
         return
-    by = {os.path.basename(e["image"]): e for e in json.loads(r.stdout)}
     ours_p, ours_l = [], []
     for p in npys:
         e = by[os.path.basename(p)]
-        s = np.zeros(len(e["top"]))
-        for t in e["top"]:
-            s[int(t["index"])] = float(t["score"])
+        s = scores(e, len(e["top"]))
         ours_p.append(s)
         ours_l.append(np.asarray(e.get("logits") or [np.nan] * len(s), np.float64))
     ours_p, ours_l = np.stack(ours_p), np.stack(ours_l)
@@ -372,14 +330,6 @@ def check_converter_float(args, rep, inputs, name, weights, keras_cache):
         compare(rep, f"{short(name)} converter float file in elite vs Keras float64 logits",
                 ours_l, km64.logits(x.astype(np.float64)), args.atol)
     print(f"[{name} converter float: {time.time() - t0:.1f} s]", flush=True)
-
-
-def to_uint8(x, scale, zero_point):
-    """TFLite QUANTIZE (AffineQuantize): round half away from zero of x / scale, + zero
-    point, clamped to uint8."""
-    y = x.astype(np.float32) / np.float32(scale)
-    r = np.sign(y) * np.floor(np.abs(y) + np.float32(0.5))
-    return np.clip(r + zero_point, 0, 255).astype(np.uint8)
 
 
 def check_converter_int8(args, rep, inputs, name, weights):
@@ -432,12 +382,8 @@ def check_converter_int8(args, rep, inputs, name, weights):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--elite", default="build/elite")
-    ap.add_argument("--preprocess-tool", default="build/tests/elite_preprocess")
-    ap.add_argument("--models", dest="models_dir", default="models",
-                    help="unused; accepted for symmetry with the other scripts")
+    add_common_args(ap)  # --models is unused here; accepted for symmetry
     ap.add_argument("--pth-dir", default=".cache/pth")
-    ap.add_argument("--images", default="../shared/data/imagenet-sample")
     ap.add_argument("--workdir", required=True, help="scratch folder (emptied first)")
     ap.add_argument("--count", type=int, default=8, help="images compared per model (0: all)")
     ap.add_argument("--int8-count", type=int, default=25,
@@ -462,10 +408,8 @@ def main():
         if bad:
             ap.error(f"--{k.replace('_', '-')}: unknown model {bad[0]}")
         setattr(args, k, names)
-    for tool in (args.elite, args.preprocess_tool):
-        if not os.access(tool, os.X_OK):
-            print(f"FAIL: {tool} not found or not executable (build first)")
-            return 1
+    if not tools_ready((args.elite, args.preprocess_tool)):
+        return 1
     t_start = time.time()
     shutil.rmtree(args.workdir, ignore_errors=True)
     os.makedirs(args.workdir)

@@ -22,10 +22,7 @@ Run with Debian's /usr/bin/python3 (python3-torch, python3-numpy, python3-pil).
 
 import argparse
 import functools
-import glob
-import json
 import os
-import subprocess
 import sys
 import tempfile
 import time
@@ -35,21 +32,9 @@ import torch
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import torch_reference as tr  # noqa: E402
+from elite_common import add_common_args, classify, preprocess, select, tools_ready  # noqa: E402
 
 MODELS = ["efficientnet-lite0", "efficientnet-lite1", "efficientnet-lite2"]
-IMAGE_EXTS = (".jpeg", ".jpg", ".png")
-
-
-def list_images(folder):
-    return sorted(p for p in glob.glob(os.path.join(folder, "*"))
-                  if p.lower().endswith(IMAGE_EXTS))
-
-
-def select(files, count):
-    """`count` evenly spaced files from the sorted list (all when count >= len)."""
-    if count <= 0 or count >= len(files):
-        return files
-    return [files[i * len(files) // count] for i in range(count)]
 
 
 # ---------------------------------------------------------------------------
@@ -141,9 +126,7 @@ def load_synsets(path):
 
 
 def self_check(args):
-    files = list_images(args.images)
-    if args.self_check_count:
-        files = select(files, args.self_check_count)
+    files = select(args.images, args.self_check_count)
     synsets = load_synsets(args.synsets)
     index = {s: i for i, s in enumerate(synsets)}
     truth = np.array([index[os.path.basename(p).split("_")[0]] for p in files])
@@ -178,41 +161,23 @@ def self_check(args):
 # ---------------------------------------------------------------------------
 # The parity test against elite.
 
-def run(cmd):
-    print("+ " + " ".join(cmd[:8]) + (f" ... ({len(cmd) - 8} more)" if len(cmd) > 8 else ""),
-          flush=True)
-    r = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    if r.returncode != 0:
-        sys.stderr.write(r.stderr)
-        raise RuntimeError(f"{cmd[0]} exited with {r.returncode}")
-    return r.stdout
-
-
 def parity(args):
-    for tool in (args.elite, args.preprocess_tool):
-        if not os.access(tool, os.X_OK):
-            print(f"FAIL: {tool} not found or not executable (build first, or use --self-check)")
-            return 1
-    files = select(list_images(args.images), args.count)
+    if not tools_ready((args.elite, args.preprocess_tool), "build first, or use --self-check"):
+        return 1
+    files = select(args.images, args.count)
     dtype = torch.float32 if args.float32 else torch.float64
     failures = 0
     with tempfile.TemporaryDirectory(prefix="elite_torch_ref_") as tmp:
         for name in args.models.split(","):
             size = tr.input_size(name)
-            npy_dir = os.path.join(tmp, str(size))
-            if not os.path.isdir(npy_dir):
-                os.makedirs(npy_dir)
-                run([args.preprocess_tool, "--size", str(size), "--out", npy_dir] + files)
-            npys = [os.path.join(npy_dir, os.path.splitext(os.path.basename(p))[0] + ".npy")
-                    for p in files]
+            npys = preprocess(args.preprocess_tool, files, size, os.path.join(tmp, str(size)))
             model = tr.build(name, os.path.join(args.pth_dir, name + ".pth"), dtype)
             x = np.concatenate([np.load(p) for p in npys])
             assert x.shape == (len(files), size, size, 3) and x.dtype == np.float32, \
                 (x.shape, x.dtype)
             ref = tr.logits(model, x.astype(np.float64) if args.float64_input else x)
             tfl = os.path.join(args.models_dir, name + ".tflite")
-            js = json.loads(run([args.elite, "classify", "-m", tfl, "--json", "--logits"] + npys))
-            by_image = {os.path.basename(e["image"]): e for e in js}
+            by_image = classify(args.elite, tfl, npys, ["--logits"])
             worst, worst_img, top1_bad = 0.0, "", []
             for i, p in enumerate(npys):
                 e = by_image.get(os.path.basename(p))
@@ -238,12 +203,9 @@ def parity(args):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--elite", default="build/elite")
-    ap.add_argument("--preprocess-tool", default="build/tests/elite_preprocess")
-    ap.add_argument("--models-dir", "--models", dest="models_dir", default="models")
+    add_common_args(ap)
     ap.add_argument("--model-names", dest="models", default=",".join(MODELS))
     ap.add_argument("--pth-dir", default=".cache/pth")
-    ap.add_argument("--images", default="../shared/data/imagenet-sample")
     ap.add_argument("--count", type=int, default=25)
     ap.add_argument("--atol", type=float, default=1e-3)
     ap.add_argument("--float32", action="store_true",

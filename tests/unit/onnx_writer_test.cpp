@@ -15,6 +15,7 @@
 #include <random>
 #include <set>
 
+#include "../common/test_graphs.h"
 #include "io/onnx/protobuf_writer.h"
 
 namespace elite {
@@ -231,73 +232,13 @@ TEST(ProtoWriter, Fields) {
 
 // ---- Export of a small graph.
 
-FloatTensor random_tensor(std::vector<int64_t> shape, std::mt19937& rng) {
-  FloatTensor t(std::move(shape));
-  std::uniform_real_distribution<float> dist(-1.0f, 1.0f);
-  for (float& v : t.data) v = dist(rng);
-  return t;
-}
+using test::conv_op;
+using test::simple_op;
 
-Op conv_op(OpKind kind, int in, int out, int k, int stride, Activation act, int in_c, int out_c,
-           std::mt19937& rng) {
-  Op op;
-  op.kind = kind;
-  op.inputs = {in};
-  op.output = out;
-  op.kernel_h = op.kernel_w = k;
-  op.stride_h = op.stride_w = stride;
-  op.padding = Padding::kSame;
-  op.activation = act;
-  op.weights = kind == OpKind::kConv2D ? random_tensor({out_c, k, k, in_c}, rng)
-                                       : random_tensor({1, k, k, out_c}, rng);
-  op.bias = random_tensor({out_c}, rng);
-  return op;
-}
-
-// stem conv 3x3 s2 SAME relu6 [1,16,16,3] -> [1,8,8,8], depthwise 3x3 relu6, 1x1 conv, add
-// (skip), mean -> [1,8], fully connected -> [1,5], softmax.
-Graph make_graph() {
-  std::mt19937 rng(7);
-  Graph g;
-  g.name = "efficientnet-lite0";
-  g.labels = {"cat", "dog", "tabby cat", "", "zebra"};
-  const int x = g.add_tensor("images", {1, 16, 16, 3});
-  const int stem = g.add_tensor("stem", {1, 8, 8, 8});
-  const int dw = g.add_tensor("block0/dw", {1, 8, 8, 8});
-  const int pw = g.add_tensor("block0/project", {1, 8, 8, 8});
-  const int sum = g.add_tensor("block0/add", {1, 8, 8, 8});
-  const int pooled = g.add_tensor("head/pool", {1, 8});
-  const int logits = g.add_tensor("head/logits", {1, 5});
-  const int probs = g.add_tensor("probabilities", {1, 5});
-  g.ops.push_back(conv_op(OpKind::kConv2D, x, stem, 3, 2, Activation::kRelu6, 3, 8, rng));
-  g.ops.push_back(conv_op(OpKind::kDepthwiseConv2D, stem, dw, 3, 1, Activation::kRelu6, 8, 8, rng));
-  g.ops.push_back(conv_op(OpKind::kConv2D, dw, pw, 1, 1, Activation::kNone, 8, 8, rng));
-  Op add;
-  add.kind = OpKind::kAdd;
-  add.inputs = {pw, stem};
-  add.output = sum;
-  g.ops.push_back(add);
-  Op mean;
-  mean.kind = OpKind::kMean;
-  mean.inputs = {sum};
-  mean.output = pooled;
-  g.ops.push_back(mean);
-  Op fc;
-  fc.kind = OpKind::kFullyConnected;
-  fc.inputs = {pooled};
-  fc.output = logits;
-  fc.weights = random_tensor({5, 8}, rng);
-  fc.bias = random_tensor({5}, rng);
-  g.ops.push_back(fc);
-  Op sm;
-  sm.kind = OpKind::kSoftmax;
-  sm.inputs = {logits};
-  sm.output = probs;
-  g.ops.push_back(sm);
-  g.input = x;
-  g.output = probs;
-  return g;
-}
+// tests/common/test_graphs.h's block graph: stem conv 3x3 s2 SAME relu6 [1,16,16,3] ->
+// [1,8,8,8], depthwise 3x3 relu6, 1x1 conv, add (skip), mean -> [1,8], fully connected ->
+// [1,5], softmax.
+Graph make_graph() { return test::make_block_graph(7); }
 
 Model export_model(const Graph& g, OnnxExportOptions opt = {}) {
   auto r = serialize_onnx(g, opt);
@@ -432,18 +373,12 @@ TEST(OnnxWriter, OddSizesPadAndReshape) {
   const int c = g.add_tensor("c", {1, 8, 8, 4});
   const int p = g.add_tensor("p", {1, 9, 11, 4});
   const int r = g.add_tensor("r", {1, 11, 9, 4});
-  g.ops.push_back(conv_op(OpKind::kConv2D, x, c, 5, 2, Activation::kRelu, 2, 4, rng));
-  Op pad;
-  pad.kind = OpKind::kPad;
-  pad.inputs = {c};
-  pad.output = p;
+  g.ops.push_back(
+      conv_op(OpKind::kConv2D, x, c, 5, 2, Padding::kSame, Activation::kRelu, 2, 4, rng));
+  Op pad = simple_op(OpKind::kPad, {c}, p);
   pad.pads[0] = 1, pad.pads[1] = 0, pad.pads[2] = 2, pad.pads[3] = 1;
   g.ops.push_back(pad);
-  Op reshape;
-  reshape.kind = OpKind::kReshape;
-  reshape.inputs = {p};
-  reshape.output = r;
-  g.ops.push_back(reshape);
+  g.ops.push_back(simple_op(OpKind::kReshape, {p}, r));
   g.input = x;
   g.output = r;
   const Model m = export_model(g);

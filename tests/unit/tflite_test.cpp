@@ -12,6 +12,7 @@
 #include <map>
 #include <random>
 
+#include "../common/test_graphs.h"
 #include "flatbuffers/flatbuffers.h"
 #include "io/tflite/tflite_reader.h"
 #include "io/tflite/tflite_writer.h"
@@ -22,118 +23,10 @@ namespace {
 
 namespace fb = ::tflite;
 
-FloatTensor random_tensor(std::vector<int64_t> shape, std::mt19937& rng) {
-  FloatTensor t(std::move(shape));
-  std::uniform_real_distribution<float> dist(-1.0f, 1.0f);
-  for (float& v : t.data) v = dist(rng);
-  return t;
-}
-
-Op conv_op(OpKind kind, int in, int out, int k, int stride, Padding padding, Activation act,
-           int in_c, int out_c, std::mt19937& rng) {
-  Op op;
-  op.kind = kind;
-  op.inputs = {in};
-  op.output = out;
-  op.kernel_h = op.kernel_w = k;
-  op.stride_h = op.stride_w = stride;
-  op.padding = padding;
-  op.activation = act;
-  if (kind == OpKind::kConv2D) op.weights = random_tensor({out_c, k, k, in_c}, rng);
-  else op.weights = random_tensor({1, k, k, out_c}, rng);
-  op.bias = random_tensor({out_c}, rng);
-  return op;
-}
-
-// stem conv 3x3 s2 SAME relu6 -> depthwise 3x3 relu6 -> 1x1 conv -> add (skip) -> mean
-// -> fully connected -> softmax: [1,16,16,3] -> [1,5].
-Graph make_block_graph(uint32_t seed) {
-  std::mt19937 rng(seed);
-  Graph g;
-  g.name = "efficientnet-lite0";
-  g.labels = {"cat", "dog", "tabby cat", "", "zebra"};
-  const int x = g.add_tensor("images", {1, 16, 16, 3});
-  const int stem = g.add_tensor("stem", {1, 8, 8, 8});
-  const int dw = g.add_tensor("block0/dw", {1, 8, 8, 8});
-  const int pw = g.add_tensor("block0/project", {1, 8, 8, 8});
-  const int sum = g.add_tensor("block0/add", {1, 8, 8, 8});
-  const int pooled = g.add_tensor("head/pool", {1, 8});
-  const int logits = g.add_tensor("head/logits", {1, 5});
-  const int probs = g.add_tensor("probabilities", {1, 5});
-  g.ops.push_back(conv_op(OpKind::kConv2D, x, stem, 3, 2, Padding::kSame, Activation::kRelu6,
-                          3, 8, rng));
-  g.ops.push_back(conv_op(OpKind::kDepthwiseConv2D, stem, dw, 3, 1, Padding::kSame,
-                          Activation::kRelu6, 8, 8, rng));
-  g.ops.push_back(conv_op(OpKind::kConv2D, dw, pw, 1, 1, Padding::kSame, Activation::kNone, 8,
-                          8, rng));
-  Op add;
-  add.kind = OpKind::kAdd;
-  add.inputs = {pw, stem};
-  add.output = sum;
-  g.ops.push_back(add);
-  Op mean;
-  mean.kind = OpKind::kMean;
-  mean.inputs = {sum};
-  mean.output = pooled;
-  g.ops.push_back(mean);
-  Op fc;
-  fc.kind = OpKind::kFullyConnected;
-  fc.inputs = {pooled};
-  fc.output = logits;
-  fc.weights = random_tensor({5, 8}, rng);
-  fc.bias = random_tensor({5}, rng);
-  g.ops.push_back(fc);
-  Op softmax;
-  softmax.kind = OpKind::kSoftmax;
-  softmax.inputs = {logits};
-  softmax.output = probs;
-  softmax.beta = 1.0f;
-  g.ops.push_back(softmax);
-  g.input = x;
-  g.output = probs;
-  return g;
-}
-
-// pad -> depthwise 3x3 s2 VALID relu -> global average pool kept 4-D -> reshape -> fc relu.
-Graph make_pad_graph(uint32_t seed) {
-  std::mt19937 rng(seed);
-  Graph g;
-  const int x = g.add_tensor("input", {1, 9, 7, 4});
-  const int padded = g.add_tensor("pad", {1, 11, 10, 4});
-  const int dw = g.add_tensor("dw", {1, 5, 4, 4});
-  const int pooled = g.add_tensor("pool", {1, 1, 1, 4});
-  const int flat = g.add_tensor("flat", {1, 4});
-  const int out = g.add_tensor("out", {1, 3});
-  Op pad;
-  pad.kind = OpKind::kPad;
-  pad.inputs = {x};
-  pad.output = padded;
-  pad.pads[0] = 0, pad.pads[1] = 2, pad.pads[2] = 1, pad.pads[3] = 2;
-  g.ops.push_back(pad);
-  g.ops.push_back(conv_op(OpKind::kDepthwiseConv2D, padded, dw, 3, 2, Padding::kValid,
-                          Activation::kRelu, 4, 4, rng));
-  Op mean;
-  mean.kind = OpKind::kMean;
-  mean.inputs = {dw};
-  mean.output = pooled;
-  g.ops.push_back(mean);
-  Op reshape;
-  reshape.kind = OpKind::kReshape;
-  reshape.inputs = {pooled};
-  reshape.output = flat;
-  g.ops.push_back(reshape);
-  Op fc;
-  fc.kind = OpKind::kFullyConnected;
-  fc.inputs = {flat};
-  fc.output = out;
-  fc.activation = Activation::kRelu;
-  fc.weights = random_tensor({3, 4}, rng);
-  fc.bias = random_tensor({3}, rng);
-  g.ops.push_back(fc);
-  g.input = x;
-  g.output = out;
-  return g;
-}
+using test::conv_op;
+using test::make_block_graph;
+using test::make_pad_graph;
+using test::simple_op;
 
 void expect_same_tensor(const FloatTensor& a, const FloatTensor& b, const std::string& what) {
   EXPECT_EQ(a.shape, b.shape) << what;
@@ -778,15 +671,7 @@ TEST(TfliteTest, QuantizeDequantizeEdges) {
   const int x = g.add_tensor("x", {1, 4});
   const int q = add_quant_tensor(g, "q", {1, 4}, DType::kInt8, 0.5f, 3);
   const int y = g.add_tensor("y", {1, 4});
-  Op quant;
-  quant.kind = OpKind::kQuantize;
-  quant.inputs = {x};
-  quant.output = q;
-  Op dequant;
-  dequant.kind = OpKind::kDequantize;
-  dequant.inputs = {q};
-  dequant.output = y;
-  g.ops = {quant, dequant};
+  g.ops = {simple_op(OpKind::kQuantize, {x}, q), simple_op(OpKind::kDequantize, {q}, y)};
   g.input = x;
   g.output = y;
   std::vector<uint8_t> bytes = serialize(g);
@@ -794,8 +679,11 @@ TEST(TfliteTest, QuantizeDequantizeEdges) {
   ASSERT_TRUE(back.ok()) << back.status().message();
   expect_same_graph(g, back.value());
   auto m = fb::UnPackModel(bytes.data());
-  for (const auto& c : m->operator_codes)
-    if (c->builtin_code == fb::BuiltinOperator::DEQUANTIZE) EXPECT_EQ(c->version, 2);
+  for (const auto& c : m->operator_codes) {
+    if (c->builtin_code == fb::BuiltinOperator::DEQUANTIZE) {
+      EXPECT_EQ(c->version, 2);
+    }
+  }
 
   Graph bad = g;
   bad.ops[1].inputs = {x};  // DEQUANTIZE of a FLOAT32 tensor
