@@ -146,6 +146,8 @@ for n in 0 1 2; do
 done
 check "quantize bad input" "$VENV_PY" tests/python/test_quantize_cli.py \
   --elite "$ELITE" --model "$MODELS_DIR/efficientnet-lite0.tflite" --image "$SHARED/data/panda.jpg"
+check "bench --batch and --profile" "$VENV_PY" tests/python/test_bench_cli.py \
+  --elite "$ELITE" --model "$MODELS_DIR/efficientnet-lite0.tflite" --image "$SHARED/data/panda.jpg"
 if [[ -f tests/python/test_cli_errors.py ]]; then
   check "CLI errors" "$(python_for tests/python/test_cli_errors.py)" tests/python/test_cli_errors.py \
     --elite "$ELITE" --model "$MODELS_DIR/efficientnet-lite0.tflite" --image "$SHARED/data/panda.jpg" \

@@ -64,6 +64,13 @@ class Classifier {
   // Runs the model on a preprocessed tensor of input_height x input_width x 3 floats.
   // Returns the class probabilities.
   Result<std::vector<float>> run(const float* input, size_t size);
+  // Runs the model on `batch` preprocessed tensors stored one after the other, each of
+  // size_per_image (= input_height x input_width x 3) floats. Returns batch x num_classes()
+  // probabilities, image after image, bit for bit those of run() on each image alone.
+  // With threads() > 1 and batch > 1 the images run in parallel, one per thread, on
+  // single-thread copies of the model made on the first such call (they stay allocated);
+  // otherwise they run one by one as run() does. logits() is unspecified afterwards.
+  Result<std::vector<float>> run_batch(const float* inputs, int batch, size_t size_per_image);
   // Decoded RGB pixels (height x width x 3 bytes): official preprocessing, then run().
   Result<std::vector<float>> run_pixels(const uint8_t* rgb, int height, int width);
   // A JPEG or PNG file: decode, official preprocessing, run().

@@ -1,8 +1,14 @@
 // The public Classifier: a thin layer over the .tflite reader, the executor and the
 // official preprocessing.
+#include <sys/stat.h>
+
 #include <algorithm>
+#include <atomic>
+#include <climits>
+#include <cstdlib>
 #include <fstream>
 #include <numeric>
+#include <thread>
 
 #include "elite/elite.hpp"
 #include "io/image/image.h"
@@ -15,10 +21,29 @@ namespace elite {
 
 struct Classifier::Impl {
   std::unique_ptr<Executor> executor;
+  // Single-thread executors for run_batch's image-parallel path, made on first use from a
+  // fresh read of the model file (none exist at batch 1, so its memory does not grow);
+  // the file's absolute path and identity (stat) at load() tell whether it changed since.
+  std::vector<std::unique_ptr<Executor>> workers;
+  std::string file;
+  std::string file_id;
   std::vector<std::string> labels;
   std::string path;
   int height = 0, width = 0, classes = 0;
 };
+
+namespace {
+
+// Device, inode, size and modification time of a file; empty when it cannot be stat'ed.
+std::string file_identity(const std::string& path) {
+  struct stat st {};
+  if (stat(path.c_str(), &st) != 0) return {};
+  return std::to_string(st.st_dev) + ":" + std::to_string(st.st_ino) + ":" +
+         std::to_string(st.st_size) + ":" + std::to_string(st.st_mtim.tv_sec) + "." +
+         std::to_string(st.st_mtim.tv_nsec);
+}
+
+}  // namespace
 
 Classifier::Classifier(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 Classifier::Classifier(Classifier&&) noexcept = default;
@@ -34,6 +59,9 @@ Result<Classifier> Classifier::load(const std::string& model_path,
                          shape_to_string(std::vector<int64_t>(in.shape.begin(), in.shape.end())));
   auto impl = std::make_unique<Impl>();
   impl->path = model_path;
+  char resolved[PATH_MAX];
+  impl->file = realpath(model_path.c_str(), resolved) ? resolved : model_path;
+  impl->file_id = file_identity(impl->file);
   impl->height = in.shape[1];
   impl->width = in.shape[2];
   impl->classes = static_cast<int>(graph.tensors[graph.output].numel());
@@ -68,6 +96,62 @@ Status Classifier::set_labels(std::vector<std::string> labels) {
 Result<std::vector<float>> Classifier::run(const float* input, size_t size) {
   std::vector<float> probs(impl_->classes);
   ELITE_RETURN_IF_ERROR(impl_->executor->run(input, size, probs.data(), probs.size()));
+  return probs;
+}
+
+Result<std::vector<float>> Classifier::run_batch(const float* inputs, int batch,
+                                                 size_t size_per_image) {
+  if (batch < 1) return Status::Error("batch must be at least 1, got " + std::to_string(batch));
+  const size_t expected = size_t{1} * impl_->height * impl_->width * 3;
+  if (size_per_image != expected)
+    return Status::Error("input has " + std::to_string(size_per_image) +
+                         " values per image, the model takes " + std::to_string(expected));
+  if (!inputs) return Status::Error("no input");
+  const size_t classes = static_cast<size_t>(impl_->classes);
+  std::vector<float> probs(classes * batch);
+  const int n_workers = std::min(impl_->executor->threads(), batch);
+  if (n_workers <= 1) {
+    for (int i = 0; i < batch; ++i)
+      ELITE_RETURN_IF_ERROR(impl_->executor->run(inputs + i * size_per_image, size_per_image,
+                                                 probs.data() + i * classes, classes));
+    return probs;
+  }
+  while (static_cast<int>(impl_->workers.size()) < n_workers) {
+    if (impl_->file_id.empty() || file_identity(impl_->file) != impl_->file_id)
+      return Status::Error(impl_->path + ": the model file changed since it was loaded");
+    auto graph = read_tflite_file(impl_->file);
+    if (!graph.ok()) return graph.status();
+    if (graph->tensors[graph->input].numel() != static_cast<int64_t>(expected) ||
+        graph->tensors[graph->output].numel() != impl_->classes)
+      return Status::Error(impl_->path + ": the model file changed since it was loaded");
+    ExecutorOptions eo;
+    eo.threads = 1;
+    auto worker = Executor::create(std::move(graph).value(), eo);
+    if (!worker.ok()) return worker.status().with_context(impl_->path);
+    impl_->workers.push_back(std::move(worker).value());
+  }
+  // Each thread takes the next image until none is left; which thread runs an image does
+  // not change its result (the kernels do not depend on the thread count).
+  std::atomic<int> next{0};
+  std::vector<Status> errors(n_workers, Status::Ok());
+  auto work = [&](int w) {
+    Executor& e = *impl_->workers[w];
+    for (int i = next.fetch_add(1); i < batch; i = next.fetch_add(1)) {
+      Status s =
+          e.run(inputs + i * size_per_image, size_per_image, probs.data() + i * classes, classes);
+      if (!s.ok()) {
+        errors[w] = std::move(s);
+        next.store(batch);
+        return;
+      }
+    }
+  };
+  std::vector<std::thread> threads;
+  threads.reserve(n_workers - 1);
+  for (int w = 1; w < n_workers; ++w) threads.emplace_back(work, w);
+  work(0);
+  for (std::thread& t : threads) t.join();
+  for (Status& s : errors) ELITE_RETURN_IF_ERROR(s);
   return probs;
 }
 

@@ -14,6 +14,7 @@
 #include "model/fold.h"
 #include "runtime/executor.h"
 #include "runtime/memory_plan.h"
+#include "runtime/op_profile.h"
 
 namespace elite {
 namespace {
@@ -160,6 +161,45 @@ TEST(Executor, MalformedGraphsAreRejected) {
   ExecutorOptions o;
   o.threads = 0;
   EXPECT_FALSE(Executor::create(g, o).ok());
+}
+
+TEST(OpProfile, OneTimingPerOpWithItsMultiplyAdds) {
+  const Graph g = random_graph("efficientnet-lite0", 5, 10);
+  const auto x = random_input(g, 2);
+  for (int threads : {1, 2}) {
+    ExecutorOptions o;
+    o.threads = threads;
+    auto e = Executor::create(g, o);
+    ASSERT_TRUE(e.ok()) << e.status().message();
+    auto p = profile_ops(**e, x, 1, 3);
+    ASSERT_TRUE(p.ok()) << p.status().message();
+    ASSERT_EQ(p->ops.size(), g.ops.size());
+    double sum = 0;
+    int64_t madds = 0;
+    for (size_t i = 0; i < g.ops.size(); ++i) {
+      const OpTiming& t = p->ops[i];
+      EXPECT_EQ(t.op, static_cast<int>(i));
+      EXPECT_EQ(t.kind, op_kind_name(g.ops[i].kind));
+      EXPECT_EQ(t.output_shape, g.tensors[g.ops[i].output].shape);
+      EXPECT_GE(t.median_ms, 0.0);
+      sum += t.median_ms;
+      madds += t.madds;
+    }
+    EXPECT_NEAR(sum, p->total_ms, 1e-9);
+    EXPECT_GT(p->total_ms, 0.0);
+    // The stem: 112 x 112 pixels x 32 channels x 3x3x3 taps.
+    EXPECT_EQ(p->ops[0].madds, int64_t{112} * 112 * 32 * 27);
+    EXPECT_GT(madds, 300'000'000);  // lite0 is about 400M multiply-adds
+    // Profiling does not disturb the results.
+    std::vector<float> a(10), b(10);
+    ASSERT_TRUE((*e)->run(x.data(), x.size(), a.data(), a.size()).ok());
+    ASSERT_TRUE(profile_ops(**e, x, 0, 1).ok());
+    ASSERT_TRUE((*e)->run(x.data(), x.size(), b.data(), b.size()).ok());
+    EXPECT_EQ(a, b);
+  }
+  auto e = Executor::create(g, {});
+  ASSERT_TRUE(e.ok());
+  EXPECT_FALSE(profile_ops(**e, x, 1, 0).ok());
 }
 
 TEST(ThreadPool, EveryTaskRunsExactlyOnce) {
