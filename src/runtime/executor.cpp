@@ -6,6 +6,7 @@
 
 #include "runtime/conv_geometry.h"
 #include "runtime/memory_plan.h"
+#include "runtime/work_split.h"
 #include "runtime/qs8_program.h"
 
 namespace elite {
@@ -38,13 +39,6 @@ std::string shape_str(const std::vector<int>& s) {
   return shape_to_string(v);
 }
 
-// [begin, end) of part `i` of `n` equal parts of `total` (multiples of `grain`).
-std::pair<int, int> split(int total, int parts, int i, int grain = 1) {
-  const int units = (total + grain - 1) / grain;
-  const int b = static_cast<int>(int64_t{units} * i / parts) * grain;
-  const int e = static_cast<int>(int64_t{units} * (i + 1) / parts) * grain;
-  return {std::min(b, total), std::min(e, total)};
-}
 
 }  // namespace
 
@@ -278,8 +272,8 @@ void Executor::run_step(const Step& s) {
   const int threads = pool_->threads();
   switch (s.kind) {
     case Step::Kind::kGemm: {
-      // Pixels when there are enough of them, else output channels (FC, 7x7 layers).
-      if (s.m >= 8 * threads) {
+      // Pixels, or output channels where the weights dominate (work_split.h).
+      if (gemm_splits_rows(s.m, s.n, kr.gemm.n_tile, threads, /*wide_to_columns=*/true)) {
         const int parts = std::min(threads, s.m);
         pool_->run(parts, [&](int i) {
           auto [b, e] = split(s.m, parts, i);

@@ -21,6 +21,7 @@
 #include "runtime/executor.h"
 #include "runtime/memory_plan.h"
 #include "runtime/qs8_program.h"
+#include "runtime/work_split.h"
 
 namespace elite {
 namespace {
@@ -28,13 +29,6 @@ namespace {
 std::string shape_str(const std::vector<int>& s) {
   std::vector<int64_t> v(s.begin(), s.end());
   return shape_to_string(v);
-}
-
-std::pair<int, int> split(int total, int parts, int i, int grain = 1) {
-  const int units = (total + grain - 1) / grain;
-  const int b = static_cast<int>(int64_t{units} * i / parts) * grain;
-  const int e = static_cast<int>(int64_t{units} * (i + 1) / parts) * grain;
-  return {std::min(b, total), std::min(e, total)};
 }
 
 bool per_tensor(const TensorDesc& t) {
@@ -321,7 +315,7 @@ void Executor::run_qs8_step(const QStep& s) {
   const void* packed = s.packed.data();
   switch (s.kind) {
     case QStep::Kind::kGemm:
-      if (s.m >= 8 * threads) {
+      if (gemm_splits_rows(s.m, s.n, kr.gemm.n_tile, threads, /*wide_to_columns=*/false)) {
         const int parts = std::min(threads, s.m);
         pool_->run(parts, [&](int i) {
           auto [b, e] = split(s.m, parts, i);

@@ -30,9 +30,11 @@ inline __m256i lane_mask(int count) {
 // Rows [0, MR) of one panel, NV vectors of 8 columns (NV = 1 when the last panel has at
 // most 8 valid columns: no work on the zero half). a points at row 0 of in, out at (row 0,
 // first column of the panel); cols = valid columns of the panel (1..16).
+// prefetch: when not null, the matching line of the next panel (one line per k step) is
+// fetched into L2, so the next panel's weights arrive while this one computes.
 template <int MR, int NV>
 inline void gemm_tile(const float* a, size_t lda, int k, const float* panel, float* out, size_t ldo,
-                      int cols, __m256 vmin, __m256 vmax) {
+                      int cols, __m256 vmin, __m256 vmax, const float* prefetch = nullptr) {
   __m256 acc[MR][NV];
 #pragma GCC unroll 6
   for (int r = 0; r < MR; ++r)
@@ -40,6 +42,7 @@ inline void gemm_tile(const float* a, size_t lda, int k, const float* panel, flo
     for (int v = 0; v < NV; ++v) acc[r][v] = _mm256_loadu_ps(panel + 8 * v);
   const float* w = panel + kNr;
   for (int kk = 0; kk < k; ++kk, w += kNr) {
+    if (prefetch) _mm_prefetch(reinterpret_cast<const char*>(prefetch + size_t(kk) * kNr), _MM_HINT_T1);
     __m256 wv[NV];
 #pragma GCC unroll 2
     for (int v = 0; v < NV; ++v) wv[v] = _mm256_loadu_ps(w + 8 * v);
@@ -74,12 +77,17 @@ inline void gemm_tile(const float* a, size_t lda, int k, const float* panel, flo
 }
 
 // Rows [mc, mc_end) of one panel: 6-row tiles, then one 1..5-row tile.
+// next_panel: the panel that follows (prefetched during the first tile), or nullptr.
 template <int NV>
 void gemm_panel_rows(int mc, int mc_end, int n, int k, const float* in, const float* panel,
-                     float* out, int cols, __m256 vmin, __m256 vmax) {
+                     float* out, int cols, __m256 vmin, __m256 vmax, const float* next_panel) {
   const float* a = in + size_t(mc) * k;
   float* o = out + size_t(mc) * n;
   int i = mc;
+  if (next_panel && i + kMr <= mc_end) {
+    gemm_tile<kMr, NV>(a, k, k, panel, o, n, cols, vmin, vmax, next_panel + kNr);
+    i += kMr, a += kMr * size_t(k), o += kMr * size_t(n);
+  }
   for (; i + kMr <= mc_end; i += kMr, a += kMr * size_t(k), o += kMr * size_t(n))
     gemm_tile<kMr, NV>(a, k, k, panel, o, n, cols, vmin, vmax);
   switch (mc_end - i) {
@@ -141,10 +149,11 @@ void f32_gemm_6x16__avx2(int m_begin, int m_end, int n_begin, int n_end, int n, 
       const float* panel = packed + size_t(p) * panel_floats;
       const int col0 = p * kNr;
       const int cols = n_end - col0 < kNr ? n_end - col0 : kNr;
+      const float* next = p + 1 < p_end ? panel + panel_floats : nullptr;
       if (cols > 8)
-        gemm_panel_rows<2>(mc, mc_end, n, k, in, panel, out + col0, cols, vmin, vmax);
+        gemm_panel_rows<2>(mc, mc_end, n, k, in, panel, out + col0, cols, vmin, vmax, next);
       else
-        gemm_panel_rows<1>(mc, mc_end, n, k, in, panel, out + col0, cols, vmin, vmax);
+        gemm_panel_rows<1>(mc, mc_end, n, k, in, panel, out + col0, cols, vmin, vmax, next);
     }
   }
 }

@@ -4,11 +4,14 @@
 //                              with the general epilogue of qs8_requant_avx2.h (left shift 0).
 //   qs8_fc__avx2               FULLY_CONNECTED: int32 dot products with vpmaddwd (exact), then
 //                              the ref's scalar double requantization per output.
-//   qs8_quantize_f32_{s8,u8}__avx2   float division (vdivps = divss, IEEE), round half away
+//   qs8_quantize_f32_{s8,u8}__avx2   float division (vdivps = divss, IEEE; a multiply by the
+//                              exact reciprocal for power-of-two scales), round half away
 //                              from zero, the truncating conversion of the compiled ref
 //                              (cvttps2dq: out-of-range and NaN give INT32_MIN, as cvttss2si),
 //                              + zero point, clamp.
-//   qs8_requantize_{s8_u8,u8_s8}__avx2  MultiplyByQuantizedMultiplier on 8 lanes.
+//   qs8_requantize_{s8_u8,u8_s8}__avx2  MultiplyByQuantizedMultiplier on 8 lanes; with equal
+//                              scales (multiplier 2^30, shift 1: the multiply is the identity,
+//                              exactly) a zero-point shift with saturation, 16 lanes at a time.
 // Flat arrays; tails of n % 8 (or % 16) go through the ref kernels, so no over-reads.
 #include <immintrin.h>
 
@@ -59,8 +62,13 @@ inline void store8_u8(void* p, __m256i v) {
 
 // int32_t(std::round(x / scale)) as the compiled ref computes it: float division, roundf
 // (half away from zero), then the truncating conversion.
+// kPow2: scale is a power of two and `scale` holds its reciprocal, also a power of two, so
+// x * (1 / scale) is the correctly rounded x / scale, bit for bit (both round the same
+// real number), without the slow division (e.g. the 1/128 input scale of elite's files).
+template <bool kPow2>
 inline __m256i quantize8(const float* in, __m256 scale) {
-  const __m256 q = _mm256_div_ps(_mm256_loadu_ps(in), scale);
+  const __m256 x = _mm256_loadu_ps(in);
+  const __m256 q = kPow2 ? _mm256_mul_ps(x, scale) : _mm256_div_ps(x, scale);
   const __m256 t = _mm256_round_ps(q, _MM_FROUND_TO_ZERO | _MM_FROUND_NO_EXC);
   // q - t is exact (|q - t| < 1 and both share q's binade or t == 0); |q - t| >= 0.5 rounds
   // away from zero by one.
@@ -69,6 +77,18 @@ inline __m256i quantize8(const float* in, __m256 scale) {
   const __m256 bump = _mm256_and_ps(_mm256_cmp_ps(frac, _mm256_set1_ps(0.5f), _CMP_GE_OQ),
                                     _mm256_or_ps(_mm256_set1_ps(1.0f), sign));
   return _mm256_cvttps_epi32(_mm256_add_ps(t, bump));
+}
+
+// True when scale is 2^e with 1 / scale also a normal float (then x / scale == x * 2^-e).
+inline bool power_of_two_scale(float scale) {
+  int e = 0;
+  return std::isnormal(scale) && std::frexp(scale, &e) == 0.5f && e > -125 && e < 126;
+}
+
+// True when MultiplyByQuantizedMultiplier(x, multiplier, shift) == x for every |x| <= 255:
+// SaturatingRoundingDoublingHighMul(2x, 2^30) = floor((2x * 2^30 + 2^30) / 2^31) = x.
+inline bool identity_scale(const QS8RequantizeParams& p) {
+  return p.multiplier == (int32_t(1) << 30) && p.shift == 1;
 }
 
 }  // namespace
@@ -159,8 +179,15 @@ void qs8_quantize_f32_s8__avx2(size_t n, const float* in, int8_t* out, float sca
   const __m256i z = _mm256_set1_epi32(zp);
   const __m256i lo = _mm256_set1_epi32(-128), hi = _mm256_set1_epi32(127);
   size_t i = 0;
+  if (power_of_two_scale(scale)) {
+    const __m256 inv = _mm256_set1_ps(1.0f / scale);
+    for (; i + 8 <= n; i += 8) {
+      const __m256i v = _mm256_add_epi32(quantize8<true>(in + i, inv), z);
+      store8(out + i, _mm256_min_epi32(_mm256_max_epi32(v, lo), hi));
+    }
+  }
   for (; i + 8 <= n; i += 8) {
-    const __m256i v = _mm256_add_epi32(quantize8(in + i, s), z);
+    const __m256i v = _mm256_add_epi32(quantize8<false>(in + i, s), z);
     store8(out + i, _mm256_min_epi32(_mm256_max_epi32(v, lo), hi));
   }
   if (i < n) qs8_quantize_f32_s8__ref(n - i, in + i, out + i, scale, zp);
@@ -171,8 +198,15 @@ void qs8_quantize_f32_u8__avx2(size_t n, const float* in, uint8_t* out, float sc
   const __m256i z = _mm256_set1_epi32(zp);
   const __m256i lo = _mm256_setzero_si256(), hi = _mm256_set1_epi32(255);
   size_t i = 0;
+  if (power_of_two_scale(scale)) {
+    const __m256 inv = _mm256_set1_ps(1.0f / scale);
+    for (; i + 8 <= n; i += 8) {
+      const __m256i v = _mm256_add_epi32(quantize8<true>(in + i, inv), z);
+      store8_u8(out + i, _mm256_min_epi32(_mm256_max_epi32(v, lo), hi));
+    }
+  }
   for (; i + 8 <= n; i += 8) {
-    const __m256i v = _mm256_add_epi32(quantize8(in + i, s), z);
+    const __m256i v = _mm256_add_epi32(quantize8<false>(in + i, s), z);
     store8_u8(out + i, _mm256_min_epi32(_mm256_max_epi32(v, lo), hi));
   }
   if (i < n) qs8_quantize_f32_u8__ref(n - i, in + i, out + i, scale, zp);
@@ -185,6 +219,16 @@ void qs8_requantize_s8_u8__avx2(size_t n, const int8_t* in, uint8_t* out,
   const __m256i zo = _mm256_set1_epi32(p.output_zero_point);
   const __m256i lo = _mm256_setzero_si256(), hi = _mm256_set1_epi32(255);
   size_t i = 0;
+  if (identity_scale(p)) {
+    // x - zi + zo in int16, then vpackuswb's saturation to [0, 255] is the clamp.
+    const __m256i d = _mm256_set1_epi16(int16_t(p.output_zero_point - p.input_zero_point));
+    for (; i + 16 <= n; i += 16) {
+      const __m256i v = _mm256_add_epi16(
+          _mm256_cvtepi8_epi16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(in + i))), d);
+      const __m128i b = _mm_packus_epi16(_mm256_castsi256_si128(v), _mm256_extracti128_si256(v, 1));
+      _mm_storeu_si128(reinterpret_cast<__m128i*>(out + i), b);
+    }
+  }
   for (; i + 8 <= n; i += 8) {
     const __m256i x = _mm256_sub_epi32(load8_s8(in + i), zi);
     const __m256i v = _mm256_add_epi32(qs8_avx2::multiply_by_quantized_multiplier(x, r), zo);
@@ -200,6 +244,16 @@ void qs8_requantize_u8_s8__avx2(size_t n, const uint8_t* in, int8_t* out,
   const __m256i zo = _mm256_set1_epi32(p.output_zero_point);
   const __m256i lo = _mm256_set1_epi32(-128), hi = _mm256_set1_epi32(127);
   size_t i = 0;
+  if (identity_scale(p)) {
+    // x - zi + zo in int16, then vpacksswb's saturation to [-128, 127] is the clamp.
+    const __m256i d = _mm256_set1_epi16(int16_t(p.output_zero_point - p.input_zero_point));
+    for (; i + 16 <= n; i += 16) {
+      const __m256i v = _mm256_add_epi16(
+          _mm256_cvtepu8_epi16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(in + i))), d);
+      const __m128i b = _mm_packs_epi16(_mm256_castsi256_si128(v), _mm256_extracti128_si256(v, 1));
+      _mm_storeu_si128(reinterpret_cast<__m128i*>(out + i), b);
+    }
+  }
   for (; i + 8 <= n; i += 8) {
     const __m256i x = _mm256_sub_epi32(load8_u8(in + i), zi);
     const __m256i v = _mm256_add_epi32(qs8_avx2::multiply_by_quantized_multiplier(x, r), zo);
