@@ -415,10 +415,14 @@ TEST(QS8FastKernels, Dwconv) {
     check_dwconv(*t, rng, geometry(7, 7, 1152, 1152, 5, 5, 1, true));
     check_dwconv(*t, rng, geometry(14, 14, 672, 672, 5, 5, 2, true));
     check_dwconv(*t, rng, geometry(15, 15, 240, 240, 3, 3, 2, true));
-    // Past the AVX2 kernel's padded-band buffer (80 KiB) and its 96 cached channel groups:
+    // lite4's widest layers (padded band of 110-114 KiB, 60-102 channel groups).
+    check_dwconv(*t, rng, geometry(19, 19, 960, 960, 5, 5, 1, true));
+    check_dwconv(*t, rng, geometry(10, 10, 1632, 1632, 5, 5, 1, true));
+    check_dwconv(*t, rng, geometry(10, 10, 1632, 1632, 3, 3, 1, true));
+    // Past the AVX2 kernel's padded-band buffer (128 KiB) and its 192 cached channel groups:
     // the per-column border path.
     check_dwconv(*t, rng, geometry(6, 40, 700, 700, 5, 5, 1, true));
-    check_dwconv(*t, rng, geometry(3, 4, 1601, 1601, 3, 3, 1, true));
+    check_dwconv(*t, rng, geometry(3, 4, 3089, 3089, 3, 3, 1, true));
     if (HasFatalFailure()) return;
     for (int i = 0; i < 30; ++i) {
       const int kk = rand_int(rng, 0, 1) ? 3 : 5, c = rand_int(rng, 1, 100);

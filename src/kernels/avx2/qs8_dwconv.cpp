@@ -64,8 +64,10 @@ inline void store16(int8_t* o, __m128i bytes, int count, bool full) {
 // channel of the group allows it (fast_requant_ok), else the general one.
 struct GroupRequant {
   bool fast;
-  qs8_avx2::FastRequantVec fv[2];
-  qs8_avx2::RequantVec rv[2];
+  union {  // one or the other (about 400 bytes): the cache below holds up to 192 groups
+    qs8_avx2::FastRequantVec fv[2];
+    qs8_avx2::RequantVec rv[2];
+  };
 };
 
 // acc0 | acc1 in the packed lane order -> 16 requantized int8 in channel order.
@@ -247,7 +249,7 @@ void qs8_dwconv_16c__avx2(const ConvGeometry& g, const int8_t* in, const void* p
   const size_t gbytes = group_bytes(g.kernel_h, g.kernel_w);
   const int64_t taps_bound = int64_t(g.kernel_h) * g.kernel_w * 128 * 255;
   // Requantization constants of each group, built once per call (per row beyond kMaxGroups).
-  constexpr int kMaxGroups = 96;
+  constexpr int kMaxGroups = 192;  // 3072 channels, beyond lite4's widest depthwise (1632)
   const int groups = (c + kC - 1) / kC;
   GroupRequant cached[kMaxGroups];
   auto group_requant = [&](int c0, GroupRequant& gr) {
@@ -271,7 +273,7 @@ void qs8_dwconv_16c__avx2(const ConvGeometry& g, const int8_t* in, const void* p
   // last partial group, whose extra lanes are never stored), so every column takes the
   // constant-offset interior loop. Used when it fits kBandBytes and every group's constants
   // are cached.
-  constexpr size_t kBandBytes = 80 * 1024;
+  constexpr size_t kBandBytes = 128 * 1024;  // lite4's 19x19x960 and 10x10x1632 5x5 layers fit
   const int T = g.kernel_h * g.kernel_w;
   const int band_w = (g.out_w - 1) * g.stride_w + g.kernel_w;
   const size_t band_row = size_t(band_w) * c;
