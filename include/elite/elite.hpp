@@ -68,7 +68,8 @@ class Classifier {
   // size_per_image (= input_height x input_width x 3) floats. Returns batch x num_classes()
   // probabilities, image after image, bit for bit those of run() on each image alone.
   // With threads() > 1 and batch > 1 the images run in parallel, one per thread, on
-  // single-thread copies of the model made on the first such call (they stay allocated);
+  // single-thread executors made on the first such call (they share the packed weights and
+  // stay allocated: one activation arena each);
   // otherwise they run one by one as run() does. logits() is unspecified afterwards.
   Result<std::vector<float>> run_batch(const float* inputs, int batch, size_t size_per_image);
   // Decoded RGB pixels (height x width x 3 bytes): official preprocessing, then run().

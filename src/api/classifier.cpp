@@ -1,11 +1,7 @@
 // The public Classifier: a thin layer over the .tflite reader, the executor and the
 // official preprocessing.
-#include <sys/stat.h>
-
 #include <algorithm>
 #include <atomic>
-#include <climits>
-#include <cstdlib>
 #include <fstream>
 #include <numeric>
 #include <thread>
@@ -21,29 +17,13 @@ namespace elite {
 
 struct Classifier::Impl {
   std::unique_ptr<Executor> executor;
-  // Single-thread executors for run_batch's image-parallel path, made on first use from a
-  // fresh read of the model file (none exist at batch 1, so its memory does not grow);
-  // the file's absolute path and identity (stat) at load() tell whether it changed since.
+  // Single-thread executors for run_batch's image-parallel path, forked on first use: they
+  // share the executor's packed weights, so each adds only an activation arena.
   std::vector<std::unique_ptr<Executor>> workers;
-  std::string file;
-  std::string file_id;
   std::vector<std::string> labels;
   std::string path;
   int height = 0, width = 0, classes = 0;
 };
-
-namespace {
-
-// Device, inode, size and modification time of a file; empty when it cannot be stat'ed.
-std::string file_identity(const std::string& path) {
-  struct stat st {};
-  if (stat(path.c_str(), &st) != 0) return {};
-  return std::to_string(st.st_dev) + ":" + std::to_string(st.st_ino) + ":" +
-         std::to_string(st.st_size) + ":" + std::to_string(st.st_mtim.tv_sec) + "." +
-         std::to_string(st.st_mtim.tv_nsec);
-}
-
-}  // namespace
 
 Classifier::Classifier(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 Classifier::Classifier(Classifier&&) noexcept = default;
@@ -59,9 +39,6 @@ Result<Classifier> Classifier::load(const std::string& model_path,
                          shape_to_string(std::vector<int64_t>(in.shape.begin(), in.shape.end())));
   auto impl = std::make_unique<Impl>();
   impl->path = model_path;
-  char resolved[PATH_MAX];
-  impl->file = realpath(model_path.c_str(), resolved) ? resolved : model_path;
-  impl->file_id = file_identity(impl->file);
   impl->height = in.shape[1];
   impl->width = in.shape[2];
   impl->classes = static_cast<int>(graph.tensors[graph.output].numel());
@@ -116,20 +93,8 @@ Result<std::vector<float>> Classifier::run_batch(const float* inputs, int batch,
                                                  probs.data() + i * classes, classes));
     return probs;
   }
-  while (static_cast<int>(impl_->workers.size()) < n_workers) {
-    if (impl_->file_id.empty() || file_identity(impl_->file) != impl_->file_id)
-      return Status::Error(impl_->path + ": the model file changed since it was loaded");
-    auto graph = read_tflite_file(impl_->file);
-    if (!graph.ok()) return graph.status();
-    if (graph->tensors[graph->input].numel() != static_cast<int64_t>(expected) ||
-        graph->tensors[graph->output].numel() != impl_->classes)
-      return Status::Error(impl_->path + ": the model file changed since it was loaded");
-    ExecutorOptions eo;
-    eo.threads = 1;
-    auto worker = Executor::create(std::move(graph).value(), eo);
-    if (!worker.ok()) return worker.status().with_context(impl_->path);
-    impl_->workers.push_back(std::move(worker).value());
-  }
+  while (static_cast<int>(impl_->workers.size()) < n_workers)
+    impl_->workers.push_back(impl_->executor->fork(1));
   // Each thread takes the next image until none is left; which thread runs an image does
   // not change its result (the kernels do not depend on the thread count).
   std::atomic<int> next{0};

@@ -85,6 +85,7 @@ Status Executor::prepare() {
   auto valid = [&](int t) { return t >= 0 && t < nt; };
   if (!valid(g.input) || !valid(g.output)) return Status::Error("graph has no input or output");
   const F32Kernels& kr = *kernels_;
+  std::vector<Step> steps;
   for (size_t i = 0; i < g.ops.size(); ++i) {
     const Op& op = g.ops[i];
     const std::string where = std::string(op_kind_name(op.kind)) + " op " + std::to_string(i);
@@ -196,14 +197,28 @@ Status Executor::prepare() {
       case OpKind::kDequantize:
         return Status::Error(where + ": quantized graphs are not supported by this runtime yet");
     }
-    steps_.push_back(std::move(s));
+    steps.push_back(std::move(s));
   }
+  steps_ = std::make_shared<const std::vector<Step>>(std::move(steps));
   std::vector<int> keep;
   if (logits_tensor_ >= 0) keep.push_back(logits_tensor_);
   const MemoryPlan plan = plan_memory(g, keep);
   offset_ = plan.offset;
   arena_.resize(plan.arena_floats);
   return Status::Ok();
+}
+
+std::unique_ptr<Executor> Executor::fork(int threads) const {
+  std::unique_ptr<Executor> e(new Executor());
+  e->graph_ = graph_;  // shapes and names only: the weights were released after packing
+  e->kernels_ = kernels_;
+  e->pool_ = std::make_unique<ThreadPool>(std::max(1, threads));
+  e->steps_ = steps_;
+  e->offset_ = offset_;
+  e->arena_.resize(arena_.size());
+  e->logits_tensor_ = logits_tensor_;
+  if (qs8_) e->qs8_ = std::make_unique<Qs8Program>(*qs8_);  // shares its steps
+  return e;
 }
 
 const float* Executor::logits() const {
@@ -220,9 +235,10 @@ Status Executor::run_observed(const float* input, size_t input_size, float* outp
       output_size != static_cast<size_t>(output_desc().numel()))
     return run(input, input_size, output, output_size);  // the same size errors
   std::memcpy(arena_.data() + offset_[graph_.input], input, input_size * sizeof(float));
-  for (size_t i = 0; i < steps_.size(); ++i) {  // one step per op
-    run_step(steps_[i]);
-    observer(static_cast<int>(i), steps_[i].out, arena_.data() + offset_[steps_[i].out]);
+  const std::vector<Step>& steps = *steps_;
+  for (size_t i = 0; i < steps.size(); ++i) {  // one step per op
+    run_step(steps[i]);
+    observer(static_cast<int>(i), steps[i].out, arena_.data() + offset_[steps[i].out]);
   }
   std::memcpy(output, arena_.data() + offset_[graph_.output], output_size * sizeof(float));
   return Status::Ok();
@@ -244,7 +260,7 @@ Status Executor::run_raw(const void* input, size_t input_bytes, void* output,
     return run(static_cast<const float*>(input), input_bytes / sizeof(float),
                static_cast<float*>(output), output_bytes / sizeof(float));
   std::memcpy(bytes() + qs8_->offset[graph_.input], input, input_bytes);
-  for (const QStep& s : qs8_->steps) run_qs8_step(s);
+  for (const QStep& s : *qs8_->steps) run_qs8_step(s);
   qs8_->after_run(graph_, bytes());
   std::memcpy(output, bytes() + qs8_->offset[graph_.output], output_bytes);
   return Status::Ok();
@@ -259,7 +275,7 @@ Status Executor::run(const float* input, size_t input_size, float* output, size_
     return Status::Error("output buffer has " + std::to_string(output_size) +
                          " values, the model produces " + std::to_string(output_desc().numel()));
   std::memcpy(arena_.data() + offset_[graph_.input], input, input_size * sizeof(float));
-  for (const Step& s : steps_) run_step(s);
+  for (const Step& s : *steps_) run_step(s);
   std::memcpy(output, arena_.data() + offset_[graph_.output], output_size * sizeof(float));
   return Status::Ok();
 }

@@ -56,6 +56,11 @@ class Executor {
                       const TensorObserver& observer);
   // True when the graph has INT8/UINT8 tensors (runs on the QS8 kernels).
   bool quantized() const { return qs8_ != nullptr; }
+  // Another executor of the same model with its own thread count, arena and logits, sharing
+  // this one's prepared steps and packed weights (read-only once prepared): e.g. one
+  // single-thread executor per thread to run several images at once. Results equal this
+  // executor's bit for bit. Either may outlive the other.
+  std::unique_ptr<Executor> fork(int threads) const;
 
   const Graph& graph() const { return graph_; }
   const TensorDesc& input_desc() const { return graph_.tensors[graph_.input]; }
@@ -83,7 +88,7 @@ class Executor {
   Graph graph_;
   const F32Kernels* kernels_ = nullptr;
   std::unique_ptr<ThreadPool> pool_;
-  std::vector<Step> steps_;
+  std::shared_ptr<const std::vector<Step>> steps_;  // immutable once prepared; shared by fork()
   std::vector<size_t> offset_;
   AlignedBuffer arena_;
   int logits_tensor_ = -1;

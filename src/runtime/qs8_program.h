@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <vector>
 
 #include "core/aligned_buffer.h"
@@ -43,7 +44,7 @@ struct Executor::QStep {
 
 struct Executor::Qs8Program {
   const QS8Kernels* kernels = nullptr;
-  std::vector<QStep> steps;  // one per op
+  std::shared_ptr<const std::vector<QStep>> steps;  // one per op; immutable, shared by fork()
   std::vector<size_t> offset;  // per tensor, bytes into the arena
   int logits_tensor = -1;      // input of the final SOFTMAX (INT8), or -1
   std::vector<float> logits;   // its dequantized values after each run

@@ -50,6 +50,7 @@ Status Executor::prepare_qs8(const QS8Kernels* kernels) {
   auto prog = std::make_unique<Qs8Program>();
   prog->kernels = kernels ? kernels : &qs8_kernels();  // best INT8 table for this CPU
   const QS8Kernels& kr = *prog->kernels;
+  std::vector<QStep> steps;
   const int nt = static_cast<int>(g.tensors.size());
   auto valid = [&](int t) { return t >= 0 && t < nt; };
   if (!valid(g.input) || !valid(g.output)) return Status::Error("graph has no input or output");
@@ -241,8 +242,9 @@ Status Executor::prepare_qs8(const QS8Kernels* kernels) {
         break;
       }
     }
-    prog->steps.push_back(std::move(s));
+    steps.push_back(std::move(s));
   }
+  prog->steps = std::make_shared<const std::vector<QStep>>(std::move(steps));
   // The logits: the INT8 input of the last SOFTMAX, dequantized after each run.
   std::vector<int> keep;
   for (size_t i = g.ops.size(); i-- > 0;)
@@ -282,8 +284,9 @@ Status Executor::run_qs8(const float* input, size_t input_size, float* output,
       break;
     default: std::memcpy(in, input, input_size * sizeof(float)); break;
   }
-  for (size_t i = 0; i < qs8_->steps.size(); ++i) {
-    const QStep& s = qs8_->steps[i];
+  const std::vector<QStep>& steps = *qs8_->steps;
+  for (size_t i = 0; i < steps.size(); ++i) {
+    const QStep& s = steps[i];
     run_qs8_step(s);
     if (observer) (*observer)(static_cast<int>(i), s.out, bytes() + qs8_->offset[s.out]);
   }

@@ -163,6 +163,28 @@ TEST(Executor, MalformedGraphsAreRejected) {
   EXPECT_FALSE(Executor::create(g, o).ok());
 }
 
+TEST(Executor, ForkSharesWeightsAndGivesTheSameResults) {
+  const Graph g = random_graph("efficientnet-lite0", 21, 10);
+  const auto x = random_input(g, 4);
+  ExecutorOptions o;
+  o.threads = 2;
+  auto e = Executor::create(g, o);
+  ASSERT_TRUE(e.ok()) << e.status().message();
+  std::vector<float> want(10), got(10);
+  ASSERT_TRUE((*e)->run(x.data(), x.size(), want.data(), want.size()).ok());
+  const std::vector<float> want_logits((*e)->logits(), (*e)->logits() + 10);
+  std::unique_ptr<Executor> f1 = (*e)->fork(1), f3 = (*e)->fork(3);
+  EXPECT_EQ(f1->threads(), 1);
+  EXPECT_EQ(f3->threads(), 3);
+  e->reset();  // the forks keep the shared steps alive
+  for (Executor* f : {f1.get(), f3.get()}) {
+    std::fill(got.begin(), got.end(), -1.0f);
+    ASSERT_TRUE(f->run(x.data(), x.size(), got.data(), got.size()).ok());
+    EXPECT_EQ(got, want);
+    EXPECT_EQ(std::vector<float>(f->logits(), f->logits() + 10), want_logits);
+  }
+}
+
 TEST(OpProfile, OneTimingPerOpWithItsMultiplyAdds) {
   const Graph g = random_graph("efficientnet-lite0", 5, 10);
   const auto x = random_input(g, 2);
