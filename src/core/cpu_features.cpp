@@ -9,6 +9,10 @@
 #include <cpuid.h>
 #define ELITE_X86 1
 #endif
+#if defined(ELITE_X86) && defined(__linux__)
+#include <sys/syscall.h>
+#include <unistd.h>
+#endif
 
 namespace elite {
 namespace {
@@ -32,6 +36,17 @@ uint64_t xgetbv0() {
 }
 
 bool bit(uint32_t v, int i) { return (v >> i) & 1u; }
+
+// Linux keeps the 8 KiB AMX tile state off until a process asks for it; without permission the
+// first tile instruction faults. Returns whether the process may use the tiles.
+bool os_allows_amx_tiles() {
+#if defined(__linux__) && defined(SYS_arch_prctl)
+  constexpr int kArchReqXcompPerm = 0x1023, kXfeatureXtiledata = 18;
+  return syscall(SYS_arch_prctl, kArchReqXcompPerm, kXfeatureXtiledata) == 0;
+#else
+  return false;
+#endif
+}
 
 CpuFeatures detect() {
   CpuFeatures f;
@@ -79,6 +94,9 @@ CpuFeatures detect() {
   f.avx512vl = f.avx512f && bit(r7.b, 31);
   f.avx512vnni = f.avx512f && bit(r7.c, 11);
   f.avx512fp16 = f.avx512f && bit(r7.d, 23);
+  // AMX-TILE (EDX bit 24) and AMX-INT8 (bit 25); XCR0 bits 17-18 (XTILECFG, XTILEDATA).
+  const bool os_tiles = (xcr0 & 0x60000) == 0x60000;
+  f.amx_int8 = f.avx512f && os_tiles && bit(r7.d, 24) && bit(r7.d, 25) && os_allows_amx_tiles();
   if (r7.a >= 1) {
     const Regs r71 = cpuid(7, 1);
     f.avx_vnni = f.avx2 && bit(r71.a, 4);
@@ -107,7 +125,8 @@ std::string CpuFeatures::describe() const {
                {avx512vl, "avx512vl"},
                {avx512vnni, "avx512vnni"},
                {avx_vnni, "avxvnni"},
-               {avx512fp16, "avx512fp16"}};
+               {avx512fp16, "avx512fp16"},
+               {amx_int8, "amx-int8"}};
   bool first = true;
   for (const auto& fl : flags) {
     if (!fl.on) continue;

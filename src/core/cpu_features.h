@@ -21,6 +21,10 @@ struct CpuFeatures {
   bool avx512vnni = false;
   bool avx_vnni = false;  // VEX-encoded VNNI (Alder Lake, Zen 5)
   bool avx512fp16 = false;
+  // AMX tiles with INT8 dot products (Sapphire Rapids and later). On Linux a process must ask
+  // the kernel for the tile state first (arch_prctl ARCH_REQ_XCOMP_PERM); detection does that
+  // once and reports amx_int8 only when it was granted.
+  bool amx_int8 = false;
 
   // One line: brand and the flags that are set, e.g. "AMD EPYC ... [avx2 fma f16c]".
   std::string describe() const;

@@ -52,6 +52,11 @@ void qs8_requantize_s8_u8__avx2(size_t n, const int8_t* in, uint8_t* out,
 void qs8_requantize_u8_s8__avx2(size_t n, const uint8_t* in, int8_t* out,
                                 const QS8RequantizeParams& p);
 
+// AVX512-VNNI kernels (src/kernels/avx512vnni/qs8_*.cpp).
+// -- gemm and fc
+
+// -- dwconv, conv and elementwise
+
 // The tables, one per compiled ISA (see qs8_isa_list.inc).
 #define ELITE_QS8_ISA(name, supported) extern const QS8Kernels qs8_kernels__##name;
 #include "kernels/qs8_isa_list.inc"

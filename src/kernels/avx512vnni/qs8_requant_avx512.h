@@ -1,0 +1,161 @@
+// AVX-512 requantization epilogue shared by the INT8 kernels in this directory: 16 int32
+// accumulators of 16 output channels -> TFLite's MultiplyByQuantizedMultiplier (double
+// rounding, src/quant/requantize.h), + output zero point, clamp. The same arithmetic as
+// src/kernels/avx2/qs8_requant_avx2.h (whose comment derives why each step equals the
+// reference exactly), on 16 lanes, with opmasks where AVX2 needs compare-and-blend. Include
+// only from files compiled with AVX-512 F/BW/DQ/VL.
+//
+// Shift must lie in [-31, 31]. The final clamp assumes -128 <= out_min <= out_max <= 127, as
+// quantized_activation_range() gives.
+#pragma once
+
+#include <immintrin.h>
+
+#include <cstdint>
+
+#include "kernels/qs8_kernels.h"
+
+namespace elite {
+namespace qs8_avx512 {
+
+// Lanes [0, count) set, count in [0, 16].
+inline __mmask16 lane_mask(int count) {
+  return count >= 16 ? __mmask16(0xFFFF) : __mmask16((1u << (count < 0 ? 0 : count)) - 1u);
+}
+
+// Per-channel constants of 16 consecutive output channels (general path).
+struct RequantVec {
+  __m512i mult_even, mult_odd;  // multiplier, and multiplier >> 32 per 64-bit lane
+  __m512i left, right;          // max(shift, 0), max(-shift, 0)
+  __m512i mask, half;           // 2^right - 1, mask >> 1
+};
+
+inline RequantVec requant_vec(__m512i mult, __m512i shift) {
+  RequantVec r;
+  const __m512i zero = _mm512_setzero_si512();
+  r.mult_even = mult;
+  r.mult_odd = _mm512_srli_epi64(mult, 32);
+  r.left = _mm512_max_epi32(shift, zero);
+  r.right = _mm512_max_epi32(_mm512_sub_epi32(zero, shift), zero);
+  r.mask = _mm512_sub_epi32(_mm512_sllv_epi32(_mm512_set1_epi32(1), r.right),
+                            _mm512_set1_epi32(1));
+  r.half = _mm512_srli_epi32(r.mask, 1);
+  return r;
+}
+
+// Channels [c, c + count) of rq (count in [1, 16]); lanes past count get multiplier 0, shift
+// 0. Reads no multiplier or shift past count.
+inline RequantVec requant_vec(const QS8Requant& rq, int c, int count) {
+  const __mmask16 m = lane_mask(count);
+  return requant_vec(_mm512_maskz_loadu_epi32(m, rq.multiplier + c),
+                     _mm512_maskz_loadu_epi32(m, rq.shift + c));
+}
+
+// multiply_by_quantized_multiplier(acc, multiplier, shift) on 16 lanes.
+inline __m512i multiply_by_quantized_multiplier(__m512i acc, const RequantVec& r) {
+  const __m512i x = _mm512_sllv_epi32(acc, r.left);
+  const __m512i round = _mm512_set1_epi64(int64_t(1) << 30);
+  const __m512i p_even = _mm512_add_epi64(_mm512_mul_epi32(x, r.mult_even), round);
+  const __m512i p_odd =
+      _mm512_add_epi64(_mm512_mul_epi32(_mm512_srli_epi64(x, 32), r.mult_odd), round);
+  // Bits [31, 63) of each product: even lanes in the low dword, odd lanes in the high dword.
+  __m512i high = _mm512_mask_blend_epi32(__mmask16(0xAAAA), _mm512_srli_epi64(p_even, 31),
+                                         _mm512_slli_epi64(p_odd, 1));
+  // 2^31 (a == b == INT32_MIN) wrapped to INT32_MIN: saturate to INT32_MAX as the ref does.
+  high = _mm512_mask_mov_epi32(
+      high, _mm512_cmpeq_epi32_mask(high, _mm512_set1_epi32(INT32_MIN)),
+      _mm512_set1_epi32(INT32_MAX));
+  // Rounding divide by 2^right, ties away from zero.
+  const __m512i rem = _mm512_and_si512(high, r.mask);
+  const __m512i threshold = _mm512_mask_add_epi32(
+      r.half, _mm512_cmplt_epi32_mask(high, _mm512_setzero_si512()), r.half,
+      _mm512_set1_epi32(1));
+  const __m512i q = _mm512_srav_epi32(high, r.right);
+  return _mm512_mask_add_epi32(q, _mm512_cmpgt_epi32_mask(rem, threshold), q,
+                               _mm512_set1_epi32(1));
+}
+
+// Output zero point and clamp, as int32 lanes.
+struct OutputVec {
+  __m512i zero_point, lo, hi;
+};
+
+inline OutputVec output_vec(const QS8Requant& rq) {
+  return {_mm512_set1_epi32(rq.output_zero_point), _mm512_set1_epi32(rq.out_min),
+          _mm512_set1_epi32(rq.out_max)};
+}
+
+// requant(acc) + zero point, clamped, as int32 lanes.
+inline __m512i finish(__m512i acc, const RequantVec& r, const OutputVec& o) {
+  const __m512i v = _mm512_add_epi32(multiply_by_quantized_multiplier(acc, r), o.zero_point);
+  return _mm512_min_epi32(_mm512_max_epi32(v, o.lo), o.hi);
+}
+
+// ---------------------------------------------------------------------------------------
+// Fast path for the channels of real layers, exactly as qs8_avx2's (see the derivation
+// there): multiplier >= 0, shift in [-kFastMaxRight, 0] and |acc| <= max_abs_acc with
+// max_abs_acc + 2^(e-1) + 128 * 2^e + 2 < 2^31 (e = -shift). The output zero point rides
+// in the rounding constant, so fast_requant() returns requant(acc) + zp, not yet clamped.
+constexpr int kFastMaxRight = 22;
+
+struct FastRequantVec {
+  __m512i m_even, m_odd;      // multipliers of even / odd channels in the low dwords
+  __m512i rnd_even, rnd_odd;  // 2^30 + [e >= 1] 2^(30+e) + zp 2^(31+e), int64 per channel
+  __m512i right, neg;         // e, and -1 where e >= 1
+};
+
+inline bool fast_requant_ok(const QS8Requant& rq, int c, int count, int64_t max_abs_acc) {
+  for (int i = 0; i < count; ++i) {
+    const int32_t m = rq.multiplier[c + i], s = rq.shift[c + i];
+    if (m < 0 || s > 0 || s < -kFastMaxRight) return false;
+    const int e = -s;
+    if (max_abs_acc + (int64_t(1) << e) / 2 + (int64_t(128) << e) + 2 >= (int64_t(1) << 31))
+      return false;
+  }
+  return true;
+}
+
+// Channels [c, c + count) of rq (count in [1, 16]; fast_requant_ok() true for them); lanes
+// past count give 0 + zp.
+inline FastRequantVec fast_requant_vec(const QS8Requant& rq, int c, int count) {
+  alignas(64) int64_t rnd_even[8], rnd_odd[8];
+  alignas(64) int32_t mult[16], right[16], neg[16];
+  for (int i = 0; i < 16; ++i) {
+    const int e = i < count ? -rq.shift[c + i] : 0;
+    mult[i] = i < count ? rq.multiplier[c + i] : 0;
+    right[i] = e;
+    neg[i] = e >= 1 ? -1 : 0;
+    const int64_t rnd = (int64_t(1) << 30) + (e >= 1 ? int64_t(1) << (30 + e) : 0) +
+                        int64_t(rq.output_zero_point) * (int64_t(1) << (31 + e));
+    (i % 2 == 0 ? rnd_even : rnd_odd)[i / 2] = rnd;
+  }
+  FastRequantVec f;
+  const __m512i m = _mm512_load_si512(mult);
+  f.m_even = m;
+  f.m_odd = _mm512_srli_epi64(m, 32);
+  f.rnd_even = _mm512_load_si512(rnd_even);
+  f.rnd_odd = _mm512_load_si512(rnd_odd);
+  f.right = _mm512_load_si512(right);
+  f.neg = _mm512_load_si512(neg);
+  return f;
+}
+
+// requant(acc) + output_zero_point on 16 lanes, not clamped (see above).
+inline __m512i fast_requant(__m512i x, const FastRequantVec& f) {
+  const __m512i pe = _mm512_add_epi64(_mm512_mul_epi32(x, f.m_even), f.rnd_even);
+  const __m512i po =
+      _mm512_add_epi64(_mm512_mul_epi32(_mm512_srli_epi64(x, 32), f.m_odd), f.rnd_odd);
+  __m512i h = _mm512_mask_blend_epi32(__mmask16(0xAAAA), _mm512_srli_epi64(pe, 31),
+                                      _mm512_slli_epi64(po, 1));
+  h = _mm512_add_epi32(h, _mm512_and_si512(_mm512_srai_epi32(x, 31), f.neg));
+  return _mm512_srav_epi32(h, f.right);
+}
+
+// 16 int32 lanes -> 16 int8 (saturating), clamped to [lo, hi]. Saturation then clamp equals
+// the clamp, as -128 <= lo <= hi <= 127.
+inline __m128i pack16_clamp(__m512i v, __m128i lo, __m128i hi) {
+  return _mm_min_epi8(_mm_max_epi8(_mm512_cvtsepi32_epi8(v), lo), hi);
+}
+
+}  // namespace qs8_avx512
+}  // namespace elite
