@@ -348,10 +348,15 @@ std::vector<ConvGeometry> conv_geometries(std::mt19937& rng) {
     gs.push_back(same_geometry(9, 8, 5, 24, 5, 5, 1, cl));
     gs.push_back(same_geometry(6, 7, 6, 12, 1, 1, 1, cl));
     gs.push_back(valid_geometry(9, 9, 3, 32, 3, 3, 2, cl));
+    // Rows wide enough for the 8-pixel interior blocks of the fast kernels, with remainders.
+    gs.push_back(same_geometry(5, 41, 3, 32, 3, 3, 2, cl));
+    gs.push_back(same_geometry(4, 40, 3, 48, 3, 3, 2, cl));
+    gs.push_back(same_geometry(3, 29, 4, 67, 3, 3, 1, cl));
+    gs.push_back(valid_geometry(5, 38, 3, 17, 3, 3, 2, cl));
   }
   for (int r = 0; r < 20; ++r) {
     const int k = rand_int(rng, 1, 3) * 2 - 1;
-    gs.push_back(same_geometry(rand_int(rng, 1, 14), rand_int(rng, 1, 14), rand_int(rng, 1, 8),
+    gs.push_back(same_geometry(rand_int(rng, 1, 14), rand_int(rng, 1, 44), rand_int(rng, 1, 8),
                                rand_int(rng, 1, 70), k, k, rand_int(rng, 1, 2), kClamps[r % 3]));
   }
   return gs;

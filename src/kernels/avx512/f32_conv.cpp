@@ -2,9 +2,12 @@
 // in_c = 3, out_c = 32. in [in_h][in_w][in_c], out [out_h][out_w][out_c].
 // packed: ceil(out_c/16) groups of 16 output channels; group g = bias[16] then
 // w[kernel_h][kernel_w][in_c][16], channels past out_c zero.
-// Per output pixel, up to 4 groups (64 channels; the stem's 32 are 2) accumulate in
-// registers, each input broadcast once into all of them. Out-of-image taps are skipped via
-// per-pixel ky/kx ranges. Determinism: an element's sequence depends only on (oy, ox, oc).
+// Interior pixels (every kx tap inside the row) go 8 at a time with 2 groups (32 channels):
+// 16 accumulators, so each weight vector loaded serves 8 pixels (the stem is otherwise
+// load-bound: one weight load per FMA). Border pixels go one at a time, up to 4 groups (64
+// channels) in registers, each input broadcast once into all of them. Out-of-image taps are
+// skipped via ky/kx ranges. Both paths add the taps in the same order (ky, kx, ic), so an
+// element's sequence depends only on (oy, ox, oc), never on the row range.
 // Last partial group: masked store; no over-reads.
 // GCC 12's _mm512_min_ps/_mm512_max_ps pass an _mm512_undefined_ps() that trips
 // -Wuninitialized inside avx512fintrin.h (a header false positive).
@@ -56,6 +59,49 @@ inline void conv_groups(const ConvGeometry& g, const float* in, const float* pac
                           _mm512_min_ps(_mm512_max_ps(acc[v], vmin), vmax));
 }
 
+// NP interior pixels of one output row starting at ix0 (input column of the first pixel's
+// tap kx = 0), NV groups from g0. All kx taps are inside the image for these pixels.
+template <int NP, int NV>
+inline void conv_pixels(const ConvGeometry& g, const float* in, const float* packed,
+                        size_t group_floats, int g0, int iy0, int ix0, int ky_lo, int ky_hi,
+                        float* o, __m512 vmin, __m512 vmax) {
+  const float* wg = packed + size_t(g0) * group_floats;
+  __m512 acc[NP][NV];
+#pragma GCC unroll 4
+  for (int v = 0; v < NV; ++v) {
+    const __m512 b = _mm512_loadu_ps(wg + v * group_floats);
+#pragma GCC unroll 8
+    for (int p = 0; p < NP; ++p) acc[p][v] = b;
+  }
+  const int ic_n = g.in_c;
+  const size_t px_step = size_t(g.stride_w) * ic_n;
+  for (int ky = ky_lo; ky < ky_hi; ++ky) {
+    for (int kx = 0; kx < g.kernel_w; ++kx) {
+      const float* px = in + (size_t(iy0 + ky) * g.in_w + size_t(ix0 + kx)) * ic_n;
+      const float* w = wg + kC * (1 + (size_t(ky) * g.kernel_w + kx) * ic_n);
+      for (int ic = 0; ic < ic_n; ++ic, w += kC) {
+        __m512 wv[NV];
+#pragma GCC unroll 4
+        for (int v = 0; v < NV; ++v) wv[v] = _mm512_loadu_ps(w + v * group_floats);
+#pragma GCC unroll 8
+        for (int p = 0; p < NP; ++p) {
+          const __m512 x = _mm512_set1_ps(px[p * px_step + ic]);
+#pragma GCC unroll 4
+          for (int v = 0; v < NV; ++v) acc[p][v] = _mm512_fmadd_ps(x, wv[v], acc[p][v]);
+        }
+      }
+    }
+  }
+  const int oc0 = g0 * kC;
+#pragma GCC unroll 8
+  for (int p = 0; p < NP; ++p)
+#pragma GCC unroll 4
+    for (int v = 0; v < NV; ++v)
+      _mm512_mask_storeu_ps(o + size_t(p) * g.out_c + oc0 + v * kC,
+                            lane_mask(g.out_c - (oc0 + v * kC)),
+                            _mm512_min_ps(_mm512_max_ps(acc[p][v], vmin), vmax));
+}
+
 }  // namespace
 
 size_t f32_conv_packed_floats__avx512(int out_c, int kernel_h, int kernel_w, int in_c) {
@@ -86,8 +132,26 @@ void f32_conv__avx512(const ConvGeometry& g, const float* in, const float* packe
     const int ky_lo = iy0 < 0 ? -iy0 : 0;
     int ky_hi = g.in_h - iy0 < g.kernel_h ? g.in_h - iy0 : g.kernel_h;
     if (ky_hi < ky_lo) ky_hi = ky_lo;
+    // Interior pixels: ox in [ox_lo, ox_hi) have every kx tap inside the row.
+    const int ox_lo = (g.pad_left + g.stride_w - 1) / g.stride_w;
+    int ox_hi = (g.in_w - g.kernel_w + g.pad_left) / g.stride_w + 1;
+    if (g.in_w < g.kernel_w) ox_hi = 0;
+    if (ox_hi > g.out_w) ox_hi = g.out_w;
     for (int ox = 0; ox < g.out_w; ++ox) {
       const int ix0 = ox * g.stride_w - g.pad_left;
+      if (ox >= ox_lo && ox + 8 <= ox_hi) {
+        constexpr int kNp = 8;
+        float* o = out + (size_t(oy) * g.out_w + ox) * g.out_c;
+        int g0 = 0;
+        for (; g0 + 2 <= groups; g0 += 2)
+          conv_pixels<kNp, 2>(g, in, packed, group_floats, g0, iy0, ix0, ky_lo, ky_hi, o, vmin,
+                              vmax);
+        if (g0 < groups)
+          conv_pixels<kNp, 1>(g, in, packed, group_floats, g0, iy0, ix0, ky_lo, ky_hi, o, vmin,
+                              vmax);
+        ox += kNp - 1;
+        continue;
+      }
       const int kx_lo = ix0 < 0 ? -ix0 : 0;
       int kx_hi = g.in_w - ix0 < g.kernel_w ? g.in_w - ix0 : g.kernel_w;
       if (kx_hi < kx_lo) kx_hi = kx_lo;
