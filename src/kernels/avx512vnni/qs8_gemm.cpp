@@ -1,0 +1,288 @@
+// AVX512-VNNI INT8 GEMM (1x1 stride-1 convolution): qs8_gemm_8x32c4__avx512vnni.
+//   in [m][k] int8 (row stride k), out [m][n] int8 (row stride n).
+//   packed: ceil(n/16) panels of 16 columns; panel p = bias[16] int32, colsum[16] int32 (the
+//   sum over k of each column's weights), the bound max |bias| + k * 128 * 255 of its
+//   accumulators as int64 (saturated to 2^62), padding to 192 bytes, then kp/4 groups (kp = k
+//   rounded up to a multiple of 4) of 16 columns x 4 int8 weights: group q holds, for column
+//   c = 16p + j, w[c][4q..4q+3] at bytes 4j..4j+3. Columns past n and the k pad are 0. Panel
+//   bytes: 192 + 16 * kp.
+// Arithmetic: vpdpbusd multiplies unsigned by signed bytes, so the input is offset to
+// u = x + 128 (x ^ 0x80) and sum_k w (x - zp) = sum_k w u - (128 + zp) colsum. The kernel
+// starts each accumulator at bias - (128 + zp) colsum and adds w u with vpdpbusd (4 products
+// per lane, no saturation). Every step is an int32 addition that wraps, and the ref's sum is
+// the same integer, so the accumulators equal the ref's exactly (mod 2^32, and the true value
+// is an int32); the requantization epilogue of qs8_requant_avx512.h then matches bit for bit.
+// Blocking: rows go in chunks whose u8 copy fits 64 KiB; within a chunk, each pair of panels
+// (2 * 16 * k bytes, L1 for k up to ~1500) runs over all 8-row blocks of the chunk.
+// Register tile: 8 rows x 32 columns = 16 zmm accumulators; per group of 4 k, 2 weight loads,
+// 8 broadcasts and 16 vpdpbusd. An odd last panel runs an 8x16 tile; last rows, 1..7-row tiles.
+// No over-reads of in, multiplier or shift; outputs past n_end untouched.
+#include <immintrin.h>
+
+#include <algorithm>
+#include <cstdlib>
+#include <cstring>
+#include <vector>
+
+#include "kernels/avx512vnni/qs8_requant_avx512.h"
+#include "kernels/qs8_microkernels.h"
+
+namespace elite {
+namespace {
+
+constexpr int kNr = 16;
+constexpr int kMr = 8;
+constexpr int kChunkBytes = 65536;
+constexpr int kHeader = 192;  // bias[16], colsum[16], int64 bound, padding
+
+inline int k4(int k) { return (k + 3) & ~3; }
+inline size_t panel_bytes(int k) { return kHeader + 16 * size_t(k4(k)); }
+
+int64_t panel_bound(const uint8_t* panel) {
+  int64_t b;
+  std::memcpy(&b, panel + 128, sizeof(b));
+  return b;
+}
+
+// One panel's requantization (fast when every valid column allows it) and the starting
+// accumulator bias - (128 + zp) colsum (wrapping int32 arithmetic, see above).
+struct PanelRequant {
+  qs8_avx512::RequantVec rv;
+  qs8_avx512::FastRequantVec fv;
+  __m512i init;
+  __mmask16 store_mask;
+  bool fast;
+};
+
+PanelRequant panel_requant(const QS8Requant& rq, const uint8_t* panel, int c0, int cols) {
+  PanelRequant p;
+  p.fast = qs8_avx512::fast_requant_ok(rq, c0, cols, panel_bound(panel));
+  // The general constants always (a pair with one slow panel runs both on them).
+  p.rv = qs8_avx512::requant_vec(rq, c0, cols);
+  if (p.fast) p.fv = qs8_avx512::fast_requant_vec(rq, c0, cols);
+  const __m512i bias = _mm512_loadu_si512(panel);
+  const __m512i colsum = _mm512_loadu_si512(panel + 64);
+  p.init = _mm512_sub_epi32(
+      bias, _mm512_mullo_epi32(colsum, _mm512_set1_epi32(128 + rq.input_zero_point)));
+  p.store_mask = qs8_avx512::lane_mask(cols);
+  return p;
+}
+
+// Rows of in as u = x ^ 0x80 into xb (row stride kp, zero pad at [k, kp)).
+void offset_rows(const int8_t* in, int rows, int k, int kp, uint8_t* xb) {
+  const __m512i flip = _mm512_set1_epi8(int8_t(0x80));
+  for (int r = 0; r < rows; ++r) {
+    const int8_t* x = in + size_t(r) * k;
+    uint8_t* d = xb + size_t(r) * kp;
+    int kk = 0;
+    for (; kk + 64 <= k; kk += 64)
+      _mm512_storeu_si512(d + kk, _mm512_xor_si512(_mm512_loadu_si512(x + kk), flip));
+    if (kk < k) {
+      const __mmask64 m = (uint64_t(1) << (k - kk)) - 1;  // k - kk < 64
+      _mm512_mask_storeu_epi8(d + kk, m, _mm512_xor_si512(_mm512_maskz_loadu_epi8(m, x + kk), flip));
+    }
+    for (int p = k; p < kp; ++p) d[p] = 0;
+  }
+}
+
+template <bool kFast>
+inline __m128i requant_row(__m512i acc, const PanelRequant& pr, const qs8_avx512::OutputVec& ov,
+                           __m128i lo8, __m128i hi8) {
+  // finish() already clamps; the clamp in pack16_clamp is then a no-op.
+  const __m512i v = kFast ? qs8_avx512::fast_requant(acc, pr.fv) : qs8_avx512::finish(acc, pr.rv, ov);
+  return qs8_avx512::pack16_clamp(v, lo8, hi8);
+}
+
+// MR rows x NV panels (NV = 1 or 2, the second panel at panel0 + pbytes).
+template <int MR, int NV, bool kFast>
+void gemm_tile(const uint8_t* xb, int kp, const uint8_t* panel0, size_t pbytes, int8_t* out,
+               size_t ldo, const PanelRequant* pr, const qs8_avx512::OutputVec& ov, __m128i lo8,
+               __m128i hi8) {
+  __m512i acc[MR][NV];
+#pragma GCC unroll 8
+  for (int r = 0; r < MR; ++r)
+#pragma GCC unroll 2
+    for (int v = 0; v < NV; ++v) acc[r][v] = pr[v].init;
+  const uint8_t* w0 = panel0 + kHeader;
+  const uint8_t* w1 = w0 + pbytes;
+  const int groups = kp / 4;
+  for (int q = 0; q < groups; ++q) {
+    __m512i wv[NV];
+    wv[0] = _mm512_loadu_si512(w0 + 64 * size_t(q));
+    if constexpr (NV == 2) wv[NV - 1] = _mm512_loadu_si512(w1 + 64 * size_t(q));
+#pragma GCC unroll 8
+    for (int r = 0; r < MR; ++r) {
+      int32_t x4;
+      std::memcpy(&x4, xb + size_t(r) * kp + 4 * size_t(q), 4);
+      const __m512i x = _mm512_set1_epi32(x4);
+#pragma GCC unroll 2
+      for (int v = 0; v < NV; ++v) acc[r][v] = _mm512_dpbusd_epi32(acc[r][v], x, wv[v]);
+    }
+  }
+#pragma GCC unroll 8
+  for (int r = 0; r < MR; ++r) {
+    int8_t* o = out + size_t(r) * ldo;
+#pragma GCC unroll 2
+    for (int v = 0; v < NV; ++v)
+      _mm_mask_storeu_epi8(o + 16 * v, pr[v].store_mask,
+                           requant_row<kFast>(acc[r][v], pr[v], ov, lo8, hi8));
+  }
+}
+
+// The full 8x32 tile with its 16 accumulators in named variables: with an array, GCC
+// copies them between registers and the stack on every iteration (about half the speed).
+template <bool kFast>
+void gemm_tile_8x32(const uint8_t* xb, int kp, const uint8_t* panel0, size_t pbytes,
+                    int8_t* out, size_t ldo, const PanelRequant* pr,
+                    const qs8_avx512::OutputVec& ov, __m128i lo8, __m128i hi8) {
+  const __m512i b0 = pr[0].init, b1 = pr[1].init;
+  __m512i a00 = b0, a01 = b1, a10 = b0, a11 = b1, a20 = b0, a21 = b1, a30 = b0, a31 = b1;
+  __m512i a40 = b0, a41 = b1, a50 = b0, a51 = b1, a60 = b0, a61 = b1, a70 = b0, a71 = b1;
+  const uint8_t* w0 = panel0 + kHeader;
+  const uint8_t* w1 = w0 + pbytes;
+  const uint8_t* x = xb;
+  const size_t s = size_t(kp);
+  const int groups = kp / 4;
+  for (int q = 0; q < groups; ++q, x += 4, w0 += 64, w1 += 64) {
+    const __m512i v0 = _mm512_loadu_si512(w0), v1 = _mm512_loadu_si512(w1);
+    __m512i xr;
+#define ELITE_QS8_ROW(r, c0, c1)                                      \
+  {                                                                   \
+    int32_t x4;                                                       \
+    std::memcpy(&x4, x + (r) * s, 4);                                 \
+    xr = _mm512_set1_epi32(x4);                                       \
+  }                                                                   \
+  c0 = _mm512_dpbusd_epi32(c0, xr, v0);                               \
+  c1 = _mm512_dpbusd_epi32(c1, xr, v1);
+    ELITE_QS8_ROW(0, a00, a01)
+    ELITE_QS8_ROW(1, a10, a11)
+    ELITE_QS8_ROW(2, a20, a21)
+    ELITE_QS8_ROW(3, a30, a31)
+    ELITE_QS8_ROW(4, a40, a41)
+    ELITE_QS8_ROW(5, a50, a51)
+    ELITE_QS8_ROW(6, a60, a61)
+    ELITE_QS8_ROW(7, a70, a71)
+#undef ELITE_QS8_ROW
+  }
+  const __m512i acc[8][2] = {{a00, a01}, {a10, a11}, {a20, a21}, {a30, a31},
+                             {a40, a41}, {a50, a51}, {a60, a61}, {a70, a71}};
+  for (int r = 0; r < 8; ++r) {
+    int8_t* o = out + size_t(r) * ldo;
+    _mm_mask_storeu_epi8(o, pr[0].store_mask, requant_row<kFast>(acc[r][0], pr[0], ov, lo8, hi8));
+    _mm_mask_storeu_epi8(o + 16, pr[1].store_mask,
+                         requant_row<kFast>(acc[r][1], pr[1], ov, lo8, hi8));
+  }
+}
+
+template <int NV, bool kFast>
+void gemm_tile_rows(int rows, const uint8_t* xb, int kp, const uint8_t* panel, size_t pbytes,
+                    int8_t* out, size_t ldo, const PanelRequant* pr,
+                    const qs8_avx512::OutputVec& ov, __m128i lo8, __m128i hi8) {
+  switch (rows) {
+#define ELITE_ROWS(R)                                                                      \
+  case R:                                                                                  \
+    gemm_tile<R, NV, kFast>(xb, kp, panel, pbytes, out, ldo, pr, ov, lo8, hi8);            \
+    break;
+    ELITE_ROWS(8) ELITE_ROWS(7) ELITE_ROWS(6) ELITE_ROWS(5)
+    ELITE_ROWS(4) ELITE_ROWS(3) ELITE_ROWS(2) ELITE_ROWS(1)
+#undef ELITE_ROWS
+    default: break;
+  }
+}
+
+// All row blocks of a chunk (rows, offset in xb) for one panel or a pair.
+template <int NV, bool kFast>
+void gemm_panels(int rows, const uint8_t* xb, int kp, const uint8_t* panel, size_t pbytes,
+                 int8_t* out, size_t ldo, const PanelRequant* pr,
+                 const qs8_avx512::OutputVec& ov, __m128i lo8, __m128i hi8) {
+  int r = 0;
+  for (; r + kMr <= rows; r += kMr) {
+    if constexpr (NV == 2)
+      gemm_tile_8x32<kFast>(xb + size_t(r) * kp, kp, panel, pbytes, out + size_t(r) * ldo, ldo,
+                            pr, ov, lo8, hi8);
+    else
+      gemm_tile<kMr, NV, kFast>(xb + size_t(r) * kp, kp, panel, pbytes, out + size_t(r) * ldo,
+                                ldo, pr, ov, lo8, hi8);
+  }
+  if (r < rows)
+    gemm_tile_rows<NV, kFast>(rows - r, xb + size_t(r) * kp, kp, panel, pbytes,
+                              out + size_t(r) * ldo, ldo, pr, ov, lo8, hi8);
+}
+
+}  // namespace
+
+size_t qs8_gemm_packed_bytes__avx512vnni(int n, int k) {
+  return size_t((n + kNr - 1) / kNr) * panel_bytes(k);
+}
+
+void qs8_gemm_pack__avx512vnni(int n, int k, const int8_t* w_nk, const int32_t* bias,
+                               void* packed) {
+  const int kp = k4(k);
+  uint8_t* p = static_cast<uint8_t*>(packed);
+  for (int c0 = 0; c0 < n; c0 += kNr, p += panel_bytes(k)) {
+    int32_t b[kNr] = {}, colsum[kNr] = {};
+    int8_t* w = reinterpret_cast<int8_t*>(p + kHeader);
+    std::memset(w, 0, size_t(kp) * 16);
+    for (int j = 0; j < kNr && c0 + j < n; ++j) {
+      b[j] = bias ? bias[c0 + j] : 0;
+      for (int kk = 0; kk < k; ++kk) {
+        const int8_t wv = w_nk[size_t(c0 + j) * k + kk];
+        colsum[j] += wv;
+        w[size_t(kk / 4) * 64 + 4 * j + (kk & 3)] = wv;
+      }
+    }
+    int64_t bound = 0;
+    for (int j = 0; j < kNr; ++j) bound = std::max<int64_t>(bound, std::abs(int64_t(b[j])));
+    bound = std::min<int64_t>(bound + int64_t(k) * 128 * 255, int64_t(1) << 62);
+    std::memcpy(p, b, sizeof(b));
+    std::memcpy(p + 64, colsum, sizeof(colsum));
+    std::memset(p + 128, 0, kHeader - 128);
+    std::memcpy(p + 128, &bound, sizeof(bound));
+  }
+}
+
+void qs8_gemm_8x32c4__avx512vnni(int m_begin, int m_end, int n_begin, int n_end, int n, int k,
+                                 const int8_t* in, const void* packed, int8_t* out,
+                                 const QS8Requant& rq) {
+  if (m_begin >= m_end || n_begin >= n_end) return;
+  const uint8_t* pk = static_cast<const uint8_t*>(packed);
+  const int kp = k4(k);
+  const size_t pbytes = panel_bytes(k);
+  // A chunk holds at least one row block; very deep k (past every model layer) uses the heap.
+  const int chunk = std::max(kMr, kChunkBytes / kp / kMr * kMr);
+  alignas(64) uint8_t stack_buf[kChunkBytes];
+  std::vector<uint8_t> heap_buf;
+  uint8_t* xb = stack_buf;
+  if (size_t(chunk) * kp > sizeof(stack_buf)) {
+    heap_buf.resize(size_t(chunk) * kp);
+    xb = heap_buf.data();
+  }
+  const qs8_avx512::OutputVec ov = qs8_avx512::output_vec(rq);
+  const __m128i lo8 = _mm_set1_epi8(int8_t(rq.out_min)), hi8 = _mm_set1_epi8(int8_t(rq.out_max));
+  for (int i0 = m_begin; i0 < m_end; i0 += chunk) {
+    const int rows = std::min(chunk, m_end - i0);
+    offset_rows(in + size_t(i0) * k, rows, k, kp, xb);
+    for (int c0 = n_begin; c0 < n_end; c0 += 2 * kNr) {
+      const uint8_t* panel = pk + size_t(c0 / kNr) * pbytes;
+      int8_t* o = out + size_t(i0) * n + c0;
+      PanelRequant pr[2];
+      const int cols0 = std::min(kNr, n_end - c0);
+      pr[0] = panel_requant(rq, panel, c0, cols0);
+      if (c0 + kNr < n_end) {
+        pr[1] = panel_requant(rq, panel + pbytes, c0 + kNr, std::min(kNr, n_end - c0 - kNr));
+        // One path for the pair: fast only when both panels allow it.
+        if (pr[0].fast && pr[1].fast) {
+          gemm_panels<2, true>(rows, xb, kp, panel, pbytes, o, size_t(n), pr, ov, lo8, hi8);
+        } else {
+          gemm_panels<2, false>(rows, xb, kp, panel, pbytes, o, size_t(n), pr, ov, lo8, hi8);
+        }
+      } else if (pr[0].fast) {
+        gemm_panels<1, true>(rows, xb, kp, panel, pbytes, o, size_t(n), pr, ov, lo8, hi8);
+      } else {
+        gemm_panels<1, false>(rows, xb, kp, panel, pbytes, o, size_t(n), pr, ov, lo8, hi8);
+      }
+    }
+  }
+}
+
+}  // namespace elite
