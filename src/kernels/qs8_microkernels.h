@@ -59,6 +59,16 @@ void qs8_gemm_pack__avx512vnni(int n, int k, const int8_t* w_nk, const int32_t* 
 void qs8_gemm_8x32c4__avx512vnni(int m_begin, int m_end, int n_begin, int n_end, int n, int k,
                                  const int8_t* in, const void* packed, int8_t* out,
                                  const QS8Requant& rq);
+size_t qs8_conv_packed_bytes__avx512vnni(int out_c, int kernel_h, int kernel_w, int in_c);
+void qs8_conv_pack__avx512vnni(int out_c, int kernel_h, int kernel_w, int in_c,
+                               const int8_t* w_ohwi, const int32_t* bias, void* packed);
+void qs8_conv_8x32c4__avx512vnni(const ConvGeometry& g, const int8_t* in, const void* packed,
+                                 int8_t* out, const QS8Requant& rq, int oy_begin, int oy_end);
+size_t qs8_dwconv_packed_bytes__avx512vnni(int c, int kernel_h, int kernel_w);
+void qs8_dwconv_pack__avx512vnni(int c, int kernel_h, int kernel_w, const int8_t* w_hwc,
+                                 const int32_t* bias, void* packed);
+void qs8_dwconv_rows__avx512vnni(const ConvGeometry& g, const int8_t* in, const void* packed,
+                                 int8_t* out, const QS8Requant& rq, int oy_begin, int oy_end);
 
 // The tables, one per compiled ISA (see qs8_isa_list.inc).
 #define ELITE_QS8_ISA(name, supported) extern const QS8Kernels qs8_kernels__##name;

@@ -412,6 +412,15 @@ TEST(QS8FastKernels, Dwconv) {
     check_dwconv(*t, rng, geometry(2, 3, 33, 33, 5, 5, 2, true));
     check_dwconv(*t, rng, geometry(9, 7, 19, 19, 3, 5, 1, true));
     check_dwconv(*t, rng, geometry(11, 12, 20, 20, 9, 9, 1, true));
+    // Multiples of 16 channels whose byte phase repeats past 64 (AVX512-VNNI: lcm(64, c)),
+    // kernels of 1, 7 and 8 columns (one or two 4-tap groups), and a wide stem-like row.
+    check_dwconv(*t, rng, geometry(9, 10, 48, 48, 3, 3, 2, true));
+    check_dwconv(*t, rng, geometry(9, 11, 80, 80, 1, 1, 1, false));
+    check_dwconv(*t, rng, geometry(12, 13, 112, 112, 7, 7, 1, true));
+    check_dwconv(*t, rng, geometry(12, 14, 16, 16, 8, 8, 2, true));
+    check_dwconv(*t, rng, geometry(12, 13, 208, 208, 4, 7, 2, false));
+    check_dwconv(*t, rng, geometry(30, 113, 32, 32, 3, 3, 1, true));
+    check_dwconv(*t, rng, geometry(5, 57, 144, 144, 5, 5, 2, true));
     check_dwconv(*t, rng, geometry(7, 7, 1152, 1152, 5, 5, 1, true));
     check_dwconv(*t, rng, geometry(14, 14, 672, 672, 5, 5, 2, true));
     check_dwconv(*t, rng, geometry(15, 15, 240, 240, 3, 3, 2, true));

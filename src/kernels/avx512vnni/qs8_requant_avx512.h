@@ -94,7 +94,10 @@ inline __m512i finish(__m512i acc, const RequantVec& r, const OutputVec& o) {
 // ---------------------------------------------------------------------------------------
 // Fast path for the channels of real layers, exactly as qs8_avx2's (see the derivation
 // there): multiplier >= 0, shift in [-kFastMaxRight, 0] and |acc| <= max_abs_acc with
-// max_abs_acc + 2^(e-1) + 128 * 2^e + 2 < 2^31 (e = -shift). The output zero point rides
+// max_abs_acc + 2^(e-1) + 128 * 2^e + 2 < 2^31 (e = -shift). Unlike qs8_avx2's, it also
+// takes left shifts s in [1, 31] (common in depthwise layers) when (max_abs_acc + 1) 2^s +
+// 256 < 2^31: then acc << s is exact and below 2^31 - 256, the ref's high multiply cannot
+// saturate, no right shift follows (e = 0), and the same formula applies to acc << s. The output zero point rides
 // in the rounding constant, so fast_requant() returns requant(acc) + zp, not yet clamped.
 constexpr int kFastMaxRight = 22;
 
@@ -102,12 +105,18 @@ struct FastRequantVec {
   __m512i m_even, m_odd;      // multipliers of even / odd channels in the low dwords
   __m512i rnd_even, rnd_odd;  // 2^30 + [e >= 1] 2^(30+e) + zp 2^(31+e), int64 per channel
   __m512i right, neg;         // e, and -1 where e >= 1
+  __m512i left;               // max(shift, 0)
 };
 
 inline bool fast_requant_ok(const QS8Requant& rq, int c, int count, int64_t max_abs_acc) {
+  if (max_abs_acc >= (int64_t(1) << 31)) return false;
   for (int i = 0; i < count; ++i) {
     const int32_t m = rq.multiplier[c + i], s = rq.shift[c + i];
-    if (m < 0 || s > 0 || s < -kFastMaxRight) return false;
+    if (m < 0 || s < -kFastMaxRight || s > 31) return false;
+    if (s > 0) {  // left shift: acc << s must stay exact, with room for the zero point
+      if (((max_abs_acc + 1) << s) + 256 >= (int64_t(1) << 31)) return false;
+      continue;
+    }
     const int e = -s;
     if (max_abs_acc + (int64_t(1) << e) / 2 + (int64_t(128) << e) + 2 >= (int64_t(1) << 31))
       return false;
@@ -119,9 +128,11 @@ inline bool fast_requant_ok(const QS8Requant& rq, int c, int count, int64_t max_
 // past count give 0 + zp.
 inline FastRequantVec fast_requant_vec(const QS8Requant& rq, int c, int count) {
   alignas(64) int64_t rnd_even[8], rnd_odd[8];
-  alignas(64) int32_t mult[16], right[16], neg[16];
+  alignas(64) int32_t mult[16], right[16], neg[16], left[16];
   for (int i = 0; i < 16; ++i) {
-    const int e = i < count ? -rq.shift[c + i] : 0;
+    const int s = i < count ? rq.shift[c + i] : 0;
+    const int e = s < 0 ? -s : 0;
+    left[i] = s > 0 ? s : 0;
     mult[i] = i < count ? rq.multiplier[c + i] : 0;
     right[i] = e;
     neg[i] = e >= 1 ? -1 : 0;
@@ -137,11 +148,13 @@ inline FastRequantVec fast_requant_vec(const QS8Requant& rq, int c, int count) {
   f.rnd_odd = _mm512_load_si512(rnd_odd);
   f.right = _mm512_load_si512(right);
   f.neg = _mm512_load_si512(neg);
+  f.left = _mm512_load_si512(left);
   return f;
 }
 
 // requant(acc) + output_zero_point on 16 lanes, not clamped (see above).
-inline __m512i fast_requant(__m512i x, const FastRequantVec& f) {
+inline __m512i fast_requant(__m512i acc, const FastRequantVec& f) {
+  const __m512i x = _mm512_sllv_epi32(acc, f.left);  // exact by the bound
   const __m512i pe = _mm512_add_epi64(_mm512_mul_epi32(x, f.m_even), f.rnd_even);
   const __m512i po =
       _mm512_add_epi64(_mm512_mul_epi32(_mm512_srli_epi64(x, 32), f.m_odd), f.rnd_odd);

@@ -1,0 +1,351 @@
+// AVX512-VNNI INT8 depthwise convolution (depth multiplier 1): qs8_dwconv_rows__avx512vnni.
+//   in [in_h][in_w][c] int8, out [out_h][out_w][c] int8.
+// Idea: vpdpbusd sums 4 byte products per int32 lane, so each lane needs 4 taps of one channel
+// side by side. Along a kernel row, tap kx of output column ox reads input column
+// ox * stride + kx, so for each input row the kernel builds, once, "quads": for each byte
+// position p of an output row (p = ox * c + channel), the 4 bytes of taps kx = 4q..4q+3
+// (group q; nq = ceil(kernel_w / 4) groups). Every output row that uses the input row then
+// costs kernel_h * nq * 4 vpdpbusd per 64 output bytes, with no shuffles; the quads of the last
+// kernel_h input rows stay in a ring. An output row is a flat run of out_w * c bytes in 64-byte
+// chunks; with c a multiple of 16, the channel of a byte repeats with period lcm(64, c), so
+// the weights, starting accumulators and requantization constants are expanded at pack time
+// (or once per call) into ncyc = lcm(64, c) / 64 chunk "phases".
+// Quads of a 64-byte chunk: zmm j, 128-bit lane L, dword i holds position 16L + 4j + i (the
+// order vpunpck{l,h}bw then vpunpck{l,h}wd give); its 4 bytes are taps 4q..4q+3.
+// Arithmetic: inputs are offset to u = x ^ 0x80 = x + 128 (vpdpbusd takes them unsigned),
+// taps outside the input read u = zp + 128 (x = zp adds 0, like the ref's skipped taps), taps
+// past kernel_w have weight 0. The accumulator starts at bias - (128 + zp) sum_t w[t], so it
+// ends at bias + sum_t w (x - zp), the ref's int32 sum (wrapping adds of the same integer);
+// the requantization (qs8_requant_avx512.h, fast form with the bound max|bias| + T*128*255
+// where every channel allows it) is bit-exact. The three int32 -> int8 packs are in-lane, so
+// positions come out in order.
+//   packed: int32 bias[c], int32 wsum[c] (sum over taps), int64 max |bias|, padding to a
+//   multiple of 64, then weights [kernel_h][nq][ncyc][4 zmm] as above (64-byte aligned offsets).
+// Supported: c % 16 == 0 (every EfficientNet-lite depthwise layer), stride_w 1 or 2, kernel_w
+// <= 8; anything else (no EfficientNet-lite layer) runs the AVX2 kernel on its own packing,
+// appended to the buffer (depthwise weights are small).
+// Loops: per output row, per phase (constants in registers), per pair of 64-byte chunks of
+// that phase (8 accumulators; 3x3 weights stay in registers).
+#include <immintrin.h>
+
+#include <algorithm>
+#include <cstdlib>
+#include <cstring>
+#include <numeric>
+#include <vector>
+
+#include "kernels/avx512vnni/qs8_requant_avx512.h"
+#include "kernels/qs8_microkernels.h"
+
+namespace elite {
+namespace {
+
+struct Layout {
+  bool fast;     // this kernel's path (else AVX2 on the appended packing)
+  int nq, ncyc;  // tap groups per kernel row, chunk phases
+  size_t header, weights, avx2, total;  // byte sizes; avx2: offset of the AVX2 packing
+};
+
+Layout layout(int c, int kh, int kw) {
+  Layout l{};
+  l.fast = c > 0 && c % 16 == 0 && kw >= 1 && kw <= 8 && kh >= 1 && kh <= 16;
+  l.header = (size_t(8) * c + 8 + 63) / 64 * 64;
+  if (l.fast) {
+    l.nq = (kw + 3) / 4;
+    l.ncyc = int(std::lcm(64, c) / 64);
+    l.weights = size_t(kh) * l.nq * l.ncyc * 256;
+  }
+  l.avx2 = l.header + l.weights;
+  l.total = l.avx2 + qs8_dwconv_packed_bytes__avx2(c, kh, kw);
+  return l;
+}
+
+// Quads of one 64-byte chunk from 4 tap sources (see the header).
+void make_quads_row(int chunks, const uint8_t* const* t, __m512i* dst);
+inline void make_quads(const uint8_t* s0, const uint8_t* s1, const uint8_t* s2,
+                       const uint8_t* s3, __m512i* q) {
+  const __m512i a = _mm512_loadu_si512(s0), b = _mm512_loadu_si512(s1);
+  const __m512i c = _mm512_loadu_si512(s2), d = _mm512_loadu_si512(s3);
+  const __m512i lo01 = _mm512_unpacklo_epi8(a, b), hi01 = _mm512_unpackhi_epi8(a, b);
+  const __m512i lo23 = _mm512_unpacklo_epi8(c, d), hi23 = _mm512_unpackhi_epi8(c, d);
+  _mm512_store_si512(q + 0, _mm512_unpacklo_epi16(lo01, lo23));
+  _mm512_store_si512(q + 1, _mm512_unpackhi_epi16(lo01, lo23));
+  _mm512_store_si512(q + 2, _mm512_unpacklo_epi16(hi01, hi23));
+  _mm512_store_si512(q + 3, _mm512_unpackhi_epi16(hi01, hi23));
+}
+
+// dst[0, n) = src[0, n) ^ 0x80 (u = x + 128).
+void xor_copy(const int8_t* src, size_t n, uint8_t* dst) {
+  const __m512i flip = _mm512_set1_epi8(int8_t(0x80));
+  size_t b = 0;
+  for (; b + 64 <= n; b += 64)
+    _mm512_storeu_si512(dst + b, _mm512_xor_si512(_mm512_loadu_si512(src + b), flip));
+  if (b < n) {
+    const __mmask64 m = (uint64_t(1) << (n - b)) - 1;  // n - b < 64
+    _mm512_mask_storeu_epi8(dst + b, m, _mm512_xor_si512(_mm512_maskz_loadu_epi8(m, src + b), flip));
+  }
+}
+
+// Copies `count` pixels (c bytes each) of input row `row` (nullptr: outside the input) at
+// columns first + step * j into dst as u = x ^ 0x80; columns outside the input get zp ^ 0x80.
+void fill_row(const int8_t* row, int in_w, int c, int first, int step, int count, uint8_t fill,
+              uint8_t* dst) {
+  if (row == nullptr) {
+    std::memset(dst, fill, size_t(count) * c);
+    return;
+  }
+  // Output pixels j in [j0, j1) read columns inside the input.
+  const int j0 = std::min(count, first >= 0 ? 0 : (-first + step - 1) / step);
+  const int j1 = std::max(j0, std::min(count, in_w - first <= 0 ? 0 : (in_w - first + step - 1) / step));
+  std::memset(dst, fill, size_t(j0) * c);
+  if (step == 1) {
+    xor_copy(row + size_t(first + j0) * c, size_t(j1 - j0) * c, dst + size_t(j0) * c);
+  } else {
+    for (int j = j0; j < j1; ++j)
+      xor_copy(row + size_t(first + step * j) * c, size_t(c), dst + size_t(j) * c);
+  }
+  std::memset(dst + size_t(j1) * c, fill, size_t(count - j1) * c);
+}
+
+void make_quads_row(int chunks, const uint8_t* const* t, __m512i* dst) {
+  for (int ch = 0; ch < chunks; ++ch) {
+    const size_t off = size_t(ch) * 64;
+    make_quads(t[0] + off, t[1] + off, t[2] + off, t[3] + off, dst + 4 * size_t(ch));
+  }
+}
+
+// Per-call state: expanded constants and the ring of quad rows (thread-local, grown on demand).
+struct Workspace {
+  std::vector<uint8_t> bytes;
+  uint8_t* get(size_t n) {
+    if (bytes.size() < n + 64) bytes.resize(n + 64);
+    return reinterpret_cast<uint8_t*>((reinterpret_cast<uintptr_t>(bytes.data()) + 63) & ~uintptr_t(63));
+  }
+};
+
+struct PhaseConsts {
+  bool fast;  // every channel of the phase allows the fast requantization
+  __m512i init[4];
+  qs8_avx512::FastRequantVec fv[4];
+  qs8_avx512::RequantVec rv[4];
+};
+
+template <bool kFast>
+inline __m512i requant_pack(const __m512i* acc, const PhaseConsts& pc,
+                            const qs8_avx512::OutputVec& ov, __m512i lo, __m512i hi) {
+  __m512i v[4];
+  for (int j = 0; j < 4; ++j)
+    v[j] = kFast ? qs8_avx512::fast_requant(acc[j], pc.fv[j]) : qs8_avx512::finish(acc[j], pc.rv[j], ov);
+  const __m512i w01 = _mm512_packs_epi32(v[0], v[1]), w23 = _mm512_packs_epi32(v[2], v[3]);
+  return _mm512_min_epi8(_mm512_max_epi8(_mm512_packs_epi16(w01, w23), lo), hi);
+}
+
+// One output row: `chunks` 64-byte chunks, quads at quads[r] (r = ky * nq + q), R = rows*nq.
+template <int R, bool kFast>
+void dw_phase(int cyc, int chunks, int ncyc, int row_bytes, const __m512i* const* quads,
+            const __m512i* weights, int r_count, const PhaseConsts* phases,
+            const qs8_avx512::OutputVec& ov, __m512i lo, __m512i hi, int8_t* out) {
+  const int rc = R ? R : r_count;
+  {
+    const PhaseConsts& pc = phases[cyc];
+    // Weights of this phase: [r][j] at weights + (r * ncyc + cyc) * 4 + j.
+    auto wt = [&](int r, int j) { return _mm512_loadu_si512(weights + (size_t(r) * ncyc + cyc) * 4 + j); };
+    int ch = cyc;
+    for (; ch + ncyc < chunks; ch += 2 * ncyc) {
+      __m512i a[4], b[4];
+      for (int j = 0; j < 4; ++j) a[j] = b[j] = pc.init[j];
+      const size_t qa = size_t(ch) * 4, qb = size_t(ch + ncyc) * 4;
+#pragma GCC unroll 16
+      for (int r = 0; r < rc; ++r) {
+        const __m512i* qr = quads[r];
+#pragma GCC unroll 4
+        for (int j = 0; j < 4; ++j) {
+          const __m512i w = wt(r, j);
+          a[j] = _mm512_dpbusd_epi32(a[j], _mm512_load_si512(qr + qa + j), w);
+          b[j] = _mm512_dpbusd_epi32(b[j], _mm512_load_si512(qr + qb + j), w);
+        }
+      }
+      const int ea = row_bytes - ch * 64, eb = ea - ncyc * 64;
+      const __mmask64 ma = ea >= 64 ? ~__mmask64(0) : (__mmask64(1) << ea) - 1;
+      const __mmask64 mb = eb >= 64 ? ~__mmask64(0) : (__mmask64(1) << eb) - 1;
+      _mm512_mask_storeu_epi8(out + size_t(ch) * 64, ma, requant_pack<kFast>(a, pc, ov, lo, hi));
+      _mm512_mask_storeu_epi8(out + size_t(ch + ncyc) * 64, mb, requant_pack<kFast>(b, pc, ov, lo, hi));
+    }
+    if (ch < chunks) {
+      __m512i a[4];
+      for (int j = 0; j < 4; ++j) a[j] = pc.init[j];
+      const size_t qa = size_t(ch) * 4;
+      for (int r = 0; r < rc; ++r)
+        for (int j = 0; j < 4; ++j)
+          a[j] = _mm512_dpbusd_epi32(a[j], _mm512_load_si512(quads[r] + qa + j), wt(r, j));
+      const int ea = row_bytes - ch * 64;
+      const __mmask64 ma = ea >= 64 ? ~__mmask64(0) : (__mmask64(1) << ea) - 1;
+      _mm512_mask_storeu_epi8(out + size_t(ch) * 64, ma, requant_pack<kFast>(a, pc, ov, lo, hi));
+    }
+  }
+}
+
+template <int R>
+void dw_row(int r_count, int chunks, int ncyc, int row_bytes, const __m512i* const* quads,
+            const __m512i* weights, const PhaseConsts* phases, const qs8_avx512::OutputVec& ov,
+            __m512i lo, __m512i hi, int8_t* out) {
+  for (int cyc = 0; cyc < ncyc && cyc < chunks; ++cyc) {
+    if (phases[cyc].fast)
+      dw_phase<R, true>(cyc, chunks, ncyc, row_bytes, quads, weights, r_count, phases, ov, lo, hi, out);
+    else
+      dw_phase<R, false>(cyc, chunks, ncyc, row_bytes, quads, weights, r_count, phases, ov, lo, hi, out);
+  }
+}
+
+void dw_row_any(int r_count, int chunks, int ncyc, int row_bytes, const __m512i* const* quads,
+                const __m512i* weights, const PhaseConsts* phases,
+                const qs8_avx512::OutputVec& ov, __m512i lo, __m512i hi, int8_t* out) {
+  switch (r_count) {
+    case 3: dw_row<3>(3, chunks, ncyc, row_bytes, quads, weights, phases, ov, lo, hi, out); break;
+    case 10: dw_row<10>(10, chunks, ncyc, row_bytes, quads, weights, phases, ov, lo, hi, out); break;
+    default: dw_row<0>(r_count, chunks, ncyc, row_bytes, quads, weights, phases, ov, lo, hi, out); break;
+  }
+}
+
+}  // namespace
+
+size_t qs8_dwconv_packed_bytes__avx512vnni(int c, int kernel_h, int kernel_w) {
+  return layout(c, kernel_h, kernel_w).total;
+}
+
+void qs8_dwconv_pack__avx512vnni(int c, int kernel_h, int kernel_w, const int8_t* w_hwc,
+                                 const int32_t* bias, void* packed) {
+  const Layout l = layout(c, kernel_h, kernel_w);
+  uint8_t* p = static_cast<uint8_t*>(packed);
+  std::memset(p, 0, l.header);
+  const int T = kernel_h * kernel_w;
+  int64_t max_bias = 0;
+  for (int ch = 0; ch < c; ++ch) {
+    const int32_t b = bias ? bias[ch] : 0;
+    int32_t s = 0;
+    for (int t = 0; t < T; ++t) s += w_hwc[size_t(t) * c + ch];
+    std::memcpy(p + 4 * size_t(ch), &b, 4);
+    std::memcpy(p + 4 * (size_t(c) + ch), &s, 4);
+    max_bias = std::max<int64_t>(max_bias, std::abs(int64_t(b)));
+  }
+  std::memcpy(p + 8 * size_t(c), &max_bias, 8);
+  qs8_dwconv_pack__avx2(c, kernel_h, kernel_w, w_hwc, bias, p + l.avx2);
+  if (!l.fast) return;
+  int8_t* w = reinterpret_cast<int8_t*>(p + l.header);
+  for (int ky = 0; ky < kernel_h; ++ky)
+    for (int q = 0; q < l.nq; ++q)
+      for (int cyc = 0; cyc < l.ncyc; ++cyc)
+        for (int pos = 0; pos < 64; ++pos)
+          for (int b = 0; b < 4; ++b) {
+            // position pos = 16L + 4j + i sits in zmm j, lane L, dword i.
+            const int L = pos / 16, j = (pos / 4) % 4, i = pos % 4;
+            const int ch = (cyc * 64 + pos) % c, kx = 4 * q + b;
+            const size_t r = size_t(ky) * l.nq + q;
+            w[((r * l.ncyc + cyc) * 4 + j) * 64 + 16 * L + 4 * i + b] =
+                kx < kernel_w ? w_hwc[(size_t(ky) * kernel_w + kx) * c + ch] : int8_t(0);
+          }
+}
+
+void qs8_dwconv_rows__avx512vnni(const ConvGeometry& g, const int8_t* in, const void* packed,
+                                 int8_t* out, const QS8Requant& rq, int oy_begin, int oy_end) {
+  const int c = g.in_c, kh = g.kernel_h, kw = g.kernel_w;
+  const Layout l = layout(c, kh, kw);
+  const uint8_t* p = static_cast<const uint8_t*>(packed);
+  if (!l.fast || (g.stride_w != 1 && g.stride_w != 2)) {
+    qs8_dwconv_16c__avx2(g, in, p + l.avx2, out, rq, oy_begin, oy_end);
+    return;
+  }
+  if (oy_begin >= oy_end) return;
+  const int32_t* bias = reinterpret_cast<const int32_t*>(p);
+  const int32_t* wsum = bias + c;
+  int64_t max_bias;
+  std::memcpy(&max_bias, p + 8 * size_t(c), 8);
+  const __m512i* weights = reinterpret_cast<const __m512i*>(p + l.header);
+  const int nq = l.nq, ncyc = l.ncyc, sw = g.stride_w;
+  const int row_bytes = g.out_w * c, chunks = (row_bytes + 63) / 64;
+  const uint8_t fill = uint8_t(rq.input_zero_point ^ 0x80);
+
+  // Workspace: phase constants, source rows (band, or even/odd columns for stride 2) and the
+  // ring of kh quad rows (nq groups of chunks * 4 zmm each).
+  const int src_px = sw == 1 ? g.out_w - 1 + kw : g.out_w + (kw - 1) / 2;
+  const size_t src_bytes = (size_t(src_px) * c + 64 + 63) / 64 * 64;
+  const size_t quad_group = size_t(chunks) * 256, quad_row = quad_group * nq;
+  const size_t phase_bytes = (sizeof(PhaseConsts) * ncyc + 63) / 64 * 64;
+  static thread_local Workspace ws;
+  uint8_t* base = ws.get(phase_bytes + 2 * src_bytes + size_t(kh) * quad_row);
+  PhaseConsts* phases = reinterpret_cast<PhaseConsts*>(base);
+  uint8_t* src0 = base + phase_bytes;
+  uint8_t* src1 = src0 + src_bytes;
+  uint8_t* ring = src1 + src_bytes;
+  std::vector<int> ring_row(size_t(kh), -1 << 30);  // input row held by each slot
+
+  // Phase constants. Position pos of phase cyc is channel (64 cyc + pos) % c.
+  const int64_t bound = max_bias + int64_t(kh) * kw * 128 * 255;
+  for (int cyc = 0; cyc < ncyc; ++cyc) {
+    bool fast = true;
+    for (int pos = 0; pos < 64; ++pos)
+      fast = fast && qs8_avx512::fast_requant_ok(rq, (cyc * 64 + pos) % c, 1, bound);
+    phases[cyc].fast = fast;
+    for (int j = 0; j < 4; ++j) {
+      alignas(64) int32_t init[16], mult[16], shift[16];
+      for (int L = 0; L < 4; ++L)
+        for (int i = 0; i < 4; ++i) {
+          const int ch = (cyc * 64 + 16 * L + 4 * j + i) % c;
+          // Wrapping int32 arithmetic (see the header): computed in uint32.
+          init[4 * L + i] = int32_t(uint32_t(bias[ch]) -
+                                    uint32_t(128 + rq.input_zero_point) * uint32_t(wsum[ch]));
+          mult[4 * L + i] = rq.multiplier[ch];
+          shift[4 * L + i] = rq.shift[ch];
+        }
+      QS8Requant lane_rq = rq;
+      lane_rq.multiplier = mult;
+      lane_rq.shift = shift;
+      phases[cyc].init[j] = _mm512_load_si512(init);
+      phases[cyc].rv[j] = qs8_avx512::requant_vec(lane_rq, 0, 16);
+      if (fast) phases[cyc].fv[j] = qs8_avx512::fast_requant_vec(lane_rq, 0, 16);
+    }
+  }
+  const qs8_avx512::OutputVec ov = qs8_avx512::output_vec(rq);
+  const __m512i lo = _mm512_set1_epi8(int8_t(rq.out_min)), hi = _mm512_set1_epi8(int8_t(rq.out_max));
+
+  // Quads of input row iy into a ring slot.
+  auto build = [&](int iy, uint8_t* slot) {
+    const int8_t* row = iy >= 0 && iy < g.in_h ? in + size_t(iy) * g.in_w * c : nullptr;
+    const uint8_t* tap[8];
+    if (sw == 1) {
+      fill_row(row, g.in_w, c, -g.pad_left, 1, src_px, fill, src0);
+      for (int kx = 0; kx < kw; ++kx) tap[kx] = src0 + size_t(kx) * c;
+    } else {  // even input columns in src0, odd in src1
+      fill_row(row, g.in_w, c, -g.pad_left, 2, src_px, fill, src0);
+      fill_row(row, g.in_w, c, 1 - g.pad_left, 2, src_px, fill, src1);
+      for (int kx = 0; kx < kw; ++kx) tap[kx] = (kx % 2 ? src1 : src0) + size_t(kx / 2) * c;
+    }
+    for (int q = 0; q < nq; ++q) {
+      const uint8_t* t[4];
+      for (int b = 0; b < 4; ++b) t[b] = 4 * q + b < kw ? tap[4 * q + b] : tap[0];  // weight 0
+      make_quads_row(chunks, t, reinterpret_cast<__m512i*>(slot + q * quad_group));
+    }
+  };
+
+  std::vector<const __m512i*> quads(size_t(kh) * nq);
+  for (int oy = oy_begin; oy < oy_end; ++oy) {
+    const int iy0 = oy * g.stride_h - g.pad_top;
+    for (int ky = 0; ky < kh; ++ky) {
+      const int iy = iy0 + ky;
+      // Rows outside the input are identical (all padding): any slot holding one will do.
+      const int key = iy < 0 || iy >= g.in_h ? -1 : iy;
+      const int s = ((iy % kh) + kh) % kh;
+      uint8_t* slot = ring + size_t(s) * quad_row;
+      if (ring_row[size_t(s)] != key || key == -1) {
+        build(iy, slot);
+        ring_row[size_t(s)] = key;
+      }
+      for (int q = 0; q < nq; ++q)
+        quads[size_t(ky) * nq + q] = reinterpret_cast<const __m512i*>(slot + q * quad_group);
+    }
+    int8_t* orow = out + size_t(oy) * row_bytes;
+    dw_row_any(kh * nq, chunks, ncyc, row_bytes, quads.data(), weights, phases, ov, lo, hi, orow);
+  }
+}
+
+}  // namespace elite
