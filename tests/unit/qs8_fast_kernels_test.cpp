@@ -377,6 +377,88 @@ void compare_conv(std::mt19937& rng, const ConvGeometry& g, const std::vector<in
   ASSERT_TRUE(same_bytes(got_s, want_s, out_n, row_bytes)) << " (rows " << yb << ".." << ye << ")";
 }
 
+// "Dead" channels: right shifts past the fast formula's range (23..31) and biases that put
+// |acc| right at, and just past, the bound where the requantization is 0 for every input
+// (qs8_avx512::lane_kind's kZero), mixed with ordinary channels in the same vectors. Weights
+// are all +-127 and inputs at the extremes, so each channel's accumulator reaches its bound.
+struct DeadChannels {
+  std::vector<int32_t> bias, mult, shift;
+  std::vector<int8_t> sign;  // +1 / -1: weight 127 or -127, so acc = +-(|bias| + 127*255*T)
+};
+
+DeadChannels dead_channels(std::mt19937& rng, int n, int taps) {
+  DeadChannels d;
+  const int64_t reach = int64_t(127) * 255 * taps;
+  for (int j = 0; j < n; ++j) {
+    const int e = j % 5 == 4 ? rand_int(rng, 0, 12) : rand_int(rng, 23, 31);  // some ordinary
+    const int32_t ms[] = {1 << 30, std::numeric_limits<int32_t>::max(),
+                          rand_int(rng, 1 << 30, std::numeric_limits<int32_t>::max()), 1};
+    const int32_t m = ms[rand_int(rng, 0, 3)];
+    // The largest bound with bound * m + 2^31 < 2^(30+e), then nudged across it.
+    const int64_t edge = ((int64_t(1) << (30 + e)) - (int64_t(1) << 31) - 1) / m;
+    const int64_t deltas[] = {0, 1, 2, -1, -rand_int(rng, 0, 100000)};
+    int64_t b = e < 23 ? rand_int(rng, -100000, 100000)
+                       : edge + deltas[rand_int(rng, 0, 4)] - reach;
+    b = std::clamp<int64_t>(b, -(int64_t(1) << 30), std::numeric_limits<int32_t>::max() - reach);
+    const int8_t sg = rand_int(rng, 0, 1) ? 1 : -1;
+    d.bias.push_back(int32_t(b >= 0 ? b * sg : b));
+    d.mult.push_back(m);
+    d.shift.push_back(-e);
+    d.sign.push_back(sg);
+  }
+  return d;
+}
+
+TEST(QS8FastKernels, DeadChannels) {
+  std::mt19937 rng(4242);
+  for (const QS8Kernels* t : fast_tables()) {
+    for (int round = 0; round < 40; ++round) {
+      QS8Requant rq;
+      rq.input_zero_point = round % 2 ? -128 : 127;  // x - zp = +-255 with x at the extremes
+      rq.output_zero_point = rand_int(rng, -128, 127);
+      const int8_t x_val = round % 2 ? 127 : -128;
+      // GEMM, k = 8.
+      {
+        const int n = 48, k = 8, m = 9;
+        const DeadChannels d = dead_channels(rng, n, k);
+        std::vector<int8_t> w(size_t(n) * k);
+        for (int j = 0; j < n; ++j)
+          for (int kk = 0; kk < k; ++kk) w[size_t(j) * k + kk] = int8_t(127 * d.sign[size_t(j)]);
+        std::vector<int8_t> in(size_t(m) * k, x_val);
+        in[0] = 0;  // one row away from the bound
+        rq.multiplier = d.mult.data();
+        rq.shift = d.shift.data();
+        std::vector<uint8_t> pr(ref().gemm.packed_bytes(n, k)), pf(t->gemm.packed_bytes(n, k));
+        ref().gemm.pack(n, k, w.data(), d.bias.data(), pr.data());
+        t->gemm.pack(n, k, w.data(), d.bias.data(), pf.data());
+        const size_t out_n = size_t(m) * n;
+        auto want = guarded(out_n), got = guarded(out_n);
+        ref().gemm.run(0, m, 0, n, n, k, in.data(), pr.data(), want.data(), rq);
+        t->gemm.run(0, m, 0, n, n, k, in.data(), pf.data(), got.data(), rq);
+        ASSERT_TRUE(same_bytes(got, want, out_n, n)) << t->isa << " gemm round " << round;
+      }
+      // Depthwise 3x3, c = 64 (no padding: every output sees all 9 taps).
+      {
+        const int c = 64;
+        const ConvGeometry g = geometry(5, 6, c, c, 3, 3, 1 + round % 2, false);
+        const DeadChannels d = dead_channels(rng, c, 9);
+        std::vector<int8_t> w(size_t(9) * c);
+        for (int tap = 0; tap < 9; ++tap)
+          for (int ch = 0; ch < c; ++ch) w[size_t(tap) * c + ch] = int8_t(127 * d.sign[size_t(ch)]);
+        std::vector<int8_t> in(size_t(g.in_h) * g.in_w * c, x_val);
+        rq.multiplier = d.mult.data();
+        rq.shift = d.shift.data();
+        std::vector<uint8_t> pr(ref().dwconv.packed_bytes(c, 3, 3));
+        std::vector<uint8_t> pf(t->dwconv.packed_bytes(c, 3, 3));
+        ref().dwconv.pack(c, 3, 3, w.data(), d.bias.data(), pr.data());
+        t->dwconv.pack(c, 3, 3, w.data(), d.bias.data(), pf.data());
+        SCOPED_TRACE(std::string(t->isa) + " dwconv round " + std::to_string(round));
+        compare_conv(rng, g, in, ref().dwconv.run, pr.data(), t->dwconv.run, pf.data(), rq);
+      }
+    }
+  }
+}
+
 void check_dwconv(const QS8Kernels& t, std::mt19937& rng, const ConvGeometry& g) {
   const int c = g.in_c;
   const auto w = random_s8(rng, size_t(g.kernel_h) * g.kernel_w * c);

@@ -13,7 +13,7 @@
 // whose products cancel its share of the colsum term exactly. Every step is a wrapping int32
 // addition of exact products, so the accumulators equal the ref's (bias added last, also
 // wrapping) mod 2^32, i.e. exactly; the epilogue of qs8_requant_avx512.h then matches the ref
-// bit for bit (its fast form for the 16 channels of a panel when max |bias| + T * 128 * 255
+// bit for bit (its fast form for the 16 channels of a panel when each |bias| + T * 128 * 255
 // allows it; the choice depends on the weights and rq only, never on the row range).
 // Blocking: the output pixels of the row range, flattened (rows are contiguous in out), go in
 // chunks whose u8 patches (tp bytes per pixel, the taps in packed order) fit 16 KiB; very deep
@@ -124,11 +124,11 @@ struct PanelRq {
 PanelRq panel_rq(const QS8Requant& rq, const int32_t* bias, const int32_t* colsum, int c0,
                  int count, int T) {
   PanelRq p;
-  int64_t bound = 0;
-  for (int j = 0; j < count; ++j) bound = std::max<int64_t>(bound, std::abs(int64_t(bias[c0 + j])));
-  bound += int64_t(T) * 128 * 255;
+  // |acc| <= |bias| + T * 128 * 255 per channel (the stem's panels are few: no packed bounds).
+  int64_t bound[16];
+  for (int j = 0; j < count; ++j) bound[j] = std::abs(int64_t(bias[c0 + j])) + int64_t(T) * 128 * 255;
   p.fast = qs8_avx512::fast_requant_ok(rq, c0, count, bound);
-  if (p.fast) p.fv = qs8_avx512::fast_requant_vec(rq, c0, count);
+  if (p.fast) p.fv = qs8_avx512::fast_requant_vec(rq, c0, count, bound);
   // Always: a pair whose other panel is not fast runs the general form on both.
   p.rv = qs8_avx512::requant_vec(rq, c0, count);
   p.init = _mm512_sub_epi32(

@@ -16,10 +16,11 @@
 // taps outside the input read u = zp + 128 (x = zp adds 0, like the ref's skipped taps), taps
 // past kernel_w have weight 0. The accumulator starts at bias - (128 + zp) sum_t w[t], so it
 // ends at bias + sum_t w (x - zp), the ref's int32 sum (wrapping adds of the same integer);
-// the requantization (qs8_requant_avx512.h, fast form with the bound max|bias| + T*128*255
-// where every channel allows it) is bit-exact. The three int32 -> int8 packs are in-lane, so
+// the requantization (qs8_requant_avx512.h, fast form with the per-channel bound
+// |bias| + 255 sum_t |w_t| where every channel of a phase allows it) is bit-exact. The three int32 -> int8 packs are in-lane, so
 // positions come out in order.
-//   packed: int32 bias[c], int32 wsum[c] (sum over taps), int64 max |bias|, padding to a
+//   packed: int32 bias[c], int32 wsum[c] (sum over taps), uint32 bound[c] (|acc| <= bound,
+//   saturated to 2^32 - 1), padding to a
 //   multiple of 64, then weights [kernel_h][nq][ncyc][4 zmm] as above (64-byte aligned offsets).
 // Supported: c % 16 == 0 (every EfficientNet-lite depthwise layer), stride_w 1 or 2, kernel_w
 // <= 8; anything else (no EfficientNet-lite layer) runs the AVX2 kernel on its own packing,
@@ -49,7 +50,7 @@ struct Layout {
 Layout layout(int c, int kh, int kw) {
   Layout l{};
   l.fast = c > 0 && c % 16 == 0 && kw >= 1 && kw <= 8 && kh >= 1 && kh <= 16;
-  l.header = (size_t(8) * c + 8 + 63) / 64 * 64;
+  l.header = (size_t(12) * c + 63) / 64 * 64;
   if (l.fast) {
     l.nq = (kw + 3) / 4;
     l.ncyc = int(std::lcm(64, c) / 64);
@@ -219,16 +220,20 @@ void qs8_dwconv_pack__avx512vnni(int c, int kernel_h, int kernel_w, const int8_t
   uint8_t* p = static_cast<uint8_t*>(packed);
   std::memset(p, 0, l.header);
   const int T = kernel_h * kernel_w;
-  int64_t max_bias = 0;
   for (int ch = 0; ch < c; ++ch) {
     const int32_t b = bias ? bias[ch] : 0;
     int32_t s = 0;
-    for (int t = 0; t < T; ++t) s += w_hwc[size_t(t) * c + ch];
+    int64_t abs_sum = 0;
+    for (int t = 0; t < T; ++t) {
+      s += w_hwc[size_t(t) * c + ch];
+      abs_sum += std::abs(int(w_hwc[size_t(t) * c + ch]));
+    }
+    const uint32_t bound =
+        uint32_t(std::min<int64_t>(std::abs(int64_t(b)) + 255 * abs_sum, int64_t(UINT32_MAX)));
     std::memcpy(p + 4 * size_t(ch), &b, 4);
     std::memcpy(p + 4 * (size_t(c) + ch), &s, 4);
-    max_bias = std::max<int64_t>(max_bias, std::abs(int64_t(b)));
+    std::memcpy(p + 4 * (size_t(2 * c) + ch), &bound, 4);
   }
-  std::memcpy(p + 8 * size_t(c), &max_bias, 8);
   qs8_dwconv_pack__avx2(c, kernel_h, kernel_w, w_hwc, bias, p + l.avx2);
   if (!l.fast) return;
   int8_t* w = reinterpret_cast<int8_t*>(p + l.header);
@@ -258,8 +263,7 @@ void qs8_dwconv_rows__avx512vnni(const ConvGeometry& g, const int8_t* in, const 
   if (oy_begin >= oy_end) return;
   const int32_t* bias = reinterpret_cast<const int32_t*>(p);
   const int32_t* wsum = bias + c;
-  int64_t max_bias;
-  std::memcpy(&max_bias, p + 8 * size_t(c), 8);
+  const uint32_t* acc_bound = reinterpret_cast<const uint32_t*>(wsum + c);
   const __m512i* weights = reinterpret_cast<const __m512i*>(p + l.header);
   const int nq = l.nq, ncyc = l.ncyc, sw = g.stride_w;
   const int row_bytes = g.out_w * c, chunks = (row_bytes + 63) / 64;
@@ -280,14 +284,17 @@ void qs8_dwconv_rows__avx512vnni(const ConvGeometry& g, const int8_t* in, const 
   std::vector<int> ring_row(size_t(kh), -1 << 30);  // input row held by each slot
 
   // Phase constants. Position pos of phase cyc is channel (64 cyc + pos) % c.
-  const int64_t bound = max_bias + int64_t(kh) * kw * 128 * 255;
   for (int cyc = 0; cyc < ncyc; ++cyc) {
     bool fast = true;
-    for (int pos = 0; pos < 64; ++pos)
-      fast = fast && qs8_avx512::fast_requant_ok(rq, (cyc * 64 + pos) % c, 1, bound);
+    for (int pos = 0; pos < 64; ++pos) {
+      const int ch = (cyc * 64 + pos) % c;
+      const int64_t b = acc_bound[ch];
+      fast = fast && qs8_avx512::fast_requant_ok(rq, ch, 1, &b);
+    }
     phases[cyc].fast = fast;
     for (int j = 0; j < 4; ++j) {
       alignas(64) int32_t init[16], mult[16], shift[16];
+      int64_t bound[16];
       for (int L = 0; L < 4; ++L)
         for (int i = 0; i < 4; ++i) {
           const int ch = (cyc * 64 + 16 * L + 4 * j + i) % c;
@@ -296,13 +303,14 @@ void qs8_dwconv_rows__avx512vnni(const ConvGeometry& g, const int8_t* in, const 
                                     uint32_t(128 + rq.input_zero_point) * uint32_t(wsum[ch]));
           mult[4 * L + i] = rq.multiplier[ch];
           shift[4 * L + i] = rq.shift[ch];
+          bound[4 * L + i] = acc_bound[ch];
         }
       QS8Requant lane_rq = rq;
       lane_rq.multiplier = mult;
       lane_rq.shift = shift;
       phases[cyc].init[j] = _mm512_load_si512(init);
       phases[cyc].rv[j] = qs8_avx512::requant_vec(lane_rq, 0, 16);
-      if (fast) phases[cyc].fv[j] = qs8_avx512::fast_requant_vec(lane_rq, 0, 16);
+      if (fast) phases[cyc].fv[j] = qs8_avx512::fast_requant_vec(lane_rq, 0, 16, bound);
     }
   }
   const qs8_avx512::OutputVec ov = qs8_avx512::output_vec(rq);

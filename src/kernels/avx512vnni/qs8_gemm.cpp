@@ -1,8 +1,8 @@
 // AVX512-VNNI INT8 GEMM (1x1 stride-1 convolution): qs8_gemm_8x32c4__avx512vnni.
 //   in [m][k] int8 (row stride k), out [m][n] int8 (row stride n).
 //   packed: ceil(n/16) panels of 16 columns; panel p = bias[16] int32, colsum[16] int32 (the
-//   sum over k of each column's weights), the bound max |bias| + k * 128 * 255 of its
-//   accumulators as int64 (saturated to 2^62), padding to 192 bytes, then kp/4 groups (kp = k
+//   sum over k of each column's weights), bound[16] uint32 (column j's accumulators satisfy
+//   |acc| <= |bias_j| + 255 sum_k |w_jk|, saturated to 2^32 - 1), then kp/4 groups (kp = k
 //   rounded up to a multiple of 4) of 16 columns x 4 int8 weights: group q holds, for column
 //   c = 16p + j, w[c][4q..4q+3] at bytes 4j..4j+3. Columns past n and the k pad are 0. Panel
 //   bytes: 192 + 16 * kp.
@@ -33,15 +33,16 @@ namespace {
 constexpr int kNr = 16;
 constexpr int kMr = 8;
 constexpr int kChunkBytes = 65536;
-constexpr int kHeader = 192;  // bias[16], colsum[16], int64 bound, padding
+constexpr int kHeader = 192;  // bias[16], colsum[16], bound[16]
 
 inline int k4(int k) { return (k + 3) & ~3; }
 inline size_t panel_bytes(int k) { return kHeader + 16 * size_t(k4(k)); }
 
-int64_t panel_bound(const uint8_t* panel) {
-  int64_t b;
-  std::memcpy(&b, panel + 128, sizeof(b));
-  return b;
+// Per-column accumulator bounds of a panel, widened for fast_requant_ok().
+void panel_bounds(const uint8_t* panel, int64_t* bound) {
+  uint32_t b[kNr];
+  std::memcpy(b, panel + 128, sizeof(b));
+  for (int j = 0; j < kNr; ++j) bound[j] = b[j];
 }
 
 // One panel's requantization (fast when every valid column allows it) and the starting
@@ -56,10 +57,12 @@ struct PanelRequant {
 
 PanelRequant panel_requant(const QS8Requant& rq, const uint8_t* panel, int c0, int cols) {
   PanelRequant p;
-  p.fast = qs8_avx512::fast_requant_ok(rq, c0, cols, panel_bound(panel));
+  int64_t bound[kNr];
+  panel_bounds(panel, bound);
+  p.fast = qs8_avx512::fast_requant_ok(rq, c0, cols, bound);
   // The general constants always (a pair with one slow panel runs both on them).
   p.rv = qs8_avx512::requant_vec(rq, c0, cols);
-  if (p.fast) p.fv = qs8_avx512::fast_requant_vec(rq, c0, cols);
+  if (p.fast) p.fv = qs8_avx512::fast_requant_vec(rq, c0, cols, bound);
   const __m512i bias = _mm512_loadu_si512(panel);
   const __m512i colsum = _mm512_loadu_si512(panel + 64);
   p.init = _mm512_sub_epi32(
@@ -221,23 +224,24 @@ void qs8_gemm_pack__avx512vnni(int n, int k, const int8_t* w_nk, const int32_t* 
   uint8_t* p = static_cast<uint8_t*>(packed);
   for (int c0 = 0; c0 < n; c0 += kNr, p += panel_bytes(k)) {
     int32_t b[kNr] = {}, colsum[kNr] = {};
+    uint32_t bound[kNr] = {};
     int8_t* w = reinterpret_cast<int8_t*>(p + kHeader);
     std::memset(w, 0, size_t(kp) * 16);
     for (int j = 0; j < kNr && c0 + j < n; ++j) {
       b[j] = bias ? bias[c0 + j] : 0;
+      int64_t abs_sum = 0;
       for (int kk = 0; kk < k; ++kk) {
         const int8_t wv = w_nk[size_t(c0 + j) * k + kk];
         colsum[j] += wv;
+        abs_sum += std::abs(int(wv));
         w[size_t(kk / 4) * 64 + 4 * j + (kk & 3)] = wv;
       }
+      bound[j] = uint32_t(std::min<int64_t>(std::abs(int64_t(b[j])) + 255 * abs_sum,
+                                            int64_t(UINT32_MAX)));
     }
-    int64_t bound = 0;
-    for (int j = 0; j < kNr; ++j) bound = std::max<int64_t>(bound, std::abs(int64_t(b[j])));
-    bound = std::min<int64_t>(bound + int64_t(k) * 128 * 255, int64_t(1) << 62);
     std::memcpy(p, b, sizeof(b));
     std::memcpy(p + 64, colsum, sizeof(colsum));
-    std::memset(p + 128, 0, kHeader - 128);
-    std::memcpy(p + 128, &bound, sizeof(bound));
+    std::memcpy(p + 128, bound, sizeof(bound));
   }
 }
 

@@ -108,32 +108,52 @@ struct FastRequantVec {
   __m512i left;               // max(shift, 0)
 };
 
-inline bool fast_requant_ok(const QS8Requant& rq, int c, int count, int64_t max_abs_acc) {
-  if (max_abs_acc >= (int64_t(1) << 31)) return false;
-  for (int i = 0; i < count; ++i) {
-    const int32_t m = rq.multiplier[c + i], s = rq.shift[c + i];
-    if (m < 0 || s < -kFastMaxRight || s > 31) return false;
-    if (s > 0) {  // left shift: acc << s must stay exact, with room for the zero point
-      if (((max_abs_acc + 1) << s) + 256 >= (int64_t(1) << 31)) return false;
-      continue;
-    }
-    const int e = -s;
-    if (max_abs_acc + (int64_t(1) << e) / 2 + (int64_t(128) << e) + 2 >= (int64_t(1) << 31))
+// How the fast path treats one channel whose accumulators satisfy |acc| <= bound.
+//   kFast: the formula above.
+//   kZero: a "dead" channel (multiplier * 2^shift tiny, typically shift < -22 with a huge
+//     bias, beyond the formula's range) whose requantization is 0 for every such acc: with
+//     e = -shift >= 1 and bound * m + 2^31 < 2^(30+e), the ref's high multiply
+//     r1 = round(acc m / 2^31) has |r1| <= bound m / 2^31 + 1 < 2^(e-1), and the rounding
+//     divide by 2^e maps every r1 in (-2^(e-1), 2^(e-1)) to 0. Its lane runs the formula with
+//     multiplier 0 and e = 0, which gives exactly the zero point.
+//   kGeneral: neither; the caller runs the general form for the whole vector.
+enum class LaneKind { kFast, kZero, kGeneral };
+
+inline LaneKind lane_kind(int32_t m, int s, int64_t bound) {
+  if (bound < 0 || bound >= (int64_t(1) << 31) || m < 0 || s < -31 || s > 31)
+    return LaneKind::kGeneral;
+  if (s > 0)  // left shift: acc << s must stay exact, with room for the zero point
+    return ((bound + 1) << s) + 256 < (int64_t(1) << 31) ? LaneKind::kFast : LaneKind::kGeneral;
+  const int e = -s;
+  if (e <= kFastMaxRight &&
+      bound + (int64_t(1) << e) / 2 + (int64_t(128) << e) + 2 < (int64_t(1) << 31))
+    return LaneKind::kFast;
+  // bound < 2^31 and m < 2^31: the product fits int64, and 2^(30+e) <= 2^61.
+  if (e >= 1 && bound * m + (int64_t(1) << 31) < (int64_t(1) << (30 + e))) return LaneKind::kZero;
+  return LaneKind::kGeneral;
+}
+
+// True when every channel [c, c + count) is kFast or kZero; bound[i] bounds channel c + i.
+inline bool fast_requant_ok(const QS8Requant& rq, int c, int count, const int64_t* bound) {
+  for (int i = 0; i < count; ++i)
+    if (lane_kind(rq.multiplier[c + i], rq.shift[c + i], bound[i]) == LaneKind::kGeneral)
       return false;
-  }
   return true;
 }
 
-// Channels [c, c + count) of rq (count in [1, 16]; fast_requant_ok() true for them); lanes
-// past count give 0 + zp.
-inline FastRequantVec fast_requant_vec(const QS8Requant& rq, int c, int count) {
+// Channels [c, c + count) of rq (count in [1, 16]; fast_requant_ok() true for them with the
+// same bounds); lanes past count give 0 + zp.
+inline FastRequantVec fast_requant_vec(const QS8Requant& rq, int c, int count,
+                                       const int64_t* bound) {
   alignas(64) int64_t rnd_even[8], rnd_odd[8];
   alignas(64) int32_t mult[16], right[16], neg[16], left[16];
   for (int i = 0; i < 16; ++i) {
-    const int s = i < count ? rq.shift[c + i] : 0;
+    const bool live = i < count && lane_kind(rq.multiplier[c + i], rq.shift[c + i],
+                                             bound[i]) == LaneKind::kFast;
+    const int s = live ? rq.shift[c + i] : 0;
     const int e = s < 0 ? -s : 0;
     left[i] = s > 0 ? s : 0;
-    mult[i] = i < count ? rq.multiplier[c + i] : 0;
+    mult[i] = live ? rq.multiplier[c + i] : 0;
     right[i] = e;
     neg[i] = e >= 1 ? -1 : 0;
     const int64_t rnd = (int64_t(1) << 30) + (e >= 1 ? int64_t(1) << (30 + e) : 0) +
