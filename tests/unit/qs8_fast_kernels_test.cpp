@@ -571,8 +571,8 @@ float random_scale(std::mt19937& rng) {
   return std::ldexp(std::uniform_real_distribution<float>(0.5f, 1.0f)(rng), rand_int(rng, -12, 2));
 }
 
-// Lengths around the 8-lane vectors and their scalar tails.
-const size_t kLengths[] = {0, 1, 7, 8, 9, 15, 16, 17, 63, 64, 65, 1000, 4099};
+// Lengths around the 8-, 16- and 64-lane vectors and their tails.
+const size_t kLengths[] = {0, 1, 7, 8, 9, 15, 16, 17, 31, 32, 33, 63, 64, 65, 127, 128, 129, 1000, 4099};
 
 TEST(QS8FastKernels, Add) {
   std::mt19937 rng(31337);

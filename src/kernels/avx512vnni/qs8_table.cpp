@@ -18,7 +18,7 @@ const QS8Kernels qs8_kernels__avx512vnni = {
      qs8_dwconv_rows__avx512vnni},
     {qs8_conv_packed_bytes__avx512vnni, qs8_conv_pack__avx512vnni, qs8_conv_8x32c4__avx512vnni},
     qs8_fc__avx2,
-    qs8_add__avx2,
+    qs8_add__avx512vnni,
     qs8_global_mean__ref,
     qs8_softmax__ref,
     qs8_quantize_f32_s8__avx2,
