@@ -53,9 +53,12 @@ void qs8_requantize_u8_s8__avx2(size_t n, const uint8_t* in, int8_t* out,
                                 const QS8RequantizeParams& p);
 
 // AVX512-VNNI kernels (src/kernels/avx512vnni/qs8_*.cpp).
-size_t qs8_gemm_packed_bytes__avx512vnni(int n, int k);
-void qs8_gemm_pack__avx512vnni(int n, int k, const int8_t* w_nk, const int32_t* bias,
-                               void* packed);
+// VNNI GEMM packing (plain C++, src/kernels/qs8_vnni_gemm_pack.cpp), shared by both VNNI GEMMs.
+size_t qs8_gemm_packed_bytes__vnni(int n, int k);
+void qs8_gemm_pack__vnni(int n, int k, const int8_t* w_nk, const int32_t* bias, void* packed);
+void qs8_gemm_6x16c4__avxvnni(int m_begin, int m_end, int n_begin, int n_end, int n, int k,
+                              const int8_t* in, const void* packed, int8_t* out,
+                              const QS8Requant& rq);
 void qs8_gemm_8x32c4__avx512vnni(int m_begin, int m_end, int n_begin, int n_end, int n, int k,
                                  const int8_t* in, const void* packed, int8_t* out,
                                  const QS8Requant& rq);

@@ -1,11 +1,8 @@
 // AVX512-VNNI INT8 GEMM (1x1 stride-1 convolution): qs8_gemm_8x32c4__avx512vnni.
 //   in [m][k] int8 (row stride k), out [m][n] int8 (row stride n).
-//   packed: ceil(n/16) panels of 16 columns; panel p = bias[16] int32, colsum[16] int32 (the
-//   sum over k of each column's weights), bound[16] uint32 (column j's accumulators satisfy
-//   |acc| <= |bias_j| + 255 sum_k |w_jk|, saturated to 2^32 - 1), then kp/4 groups (kp = k
-//   rounded up to a multiple of 4) of 16 columns x 4 int8 weights: group q holds, for column
-//   c = 16p + j, w[c][4q..4q+3] at bytes 4j..4j+3. Columns past n and the k pad are 0. Panel
-//   bytes: 192 + 16 * kp.
+//   packed: qs8_gemm_pack__vnni (src/kernels/qs8_vnni_gemm_pack.cpp): panels of 16 columns,
+//   each bias[16], colsum[16] (sum over k of the column's weights), bound[16] (|acc| bounds),
+//   then kp/4 groups (kp = k rounded up to 4) of 16 columns x 4 int8 weights.
 // Arithmetic: vpdpbusd multiplies unsigned by signed bytes, so the input is offset to
 // u = x + 128 (x ^ 0x80) and sum_k w (x - zp) = sum_k w u - (128 + zp) colsum. The kernel
 // starts each accumulator at bias - (128 + zp) colsum and adds w u with vpdpbusd (4 products
@@ -213,37 +210,6 @@ void gemm_panels(int rows, const uint8_t* xb, int kp, const uint8_t* panel, size
 }
 
 }  // namespace
-
-size_t qs8_gemm_packed_bytes__avx512vnni(int n, int k) {
-  return size_t((n + kNr - 1) / kNr) * panel_bytes(k);
-}
-
-void qs8_gemm_pack__avx512vnni(int n, int k, const int8_t* w_nk, const int32_t* bias,
-                               void* packed) {
-  const int kp = k4(k);
-  uint8_t* p = static_cast<uint8_t*>(packed);
-  for (int c0 = 0; c0 < n; c0 += kNr, p += panel_bytes(k)) {
-    int32_t b[kNr] = {}, colsum[kNr] = {};
-    uint32_t bound[kNr] = {};
-    int8_t* w = reinterpret_cast<int8_t*>(p + kHeader);
-    std::memset(w, 0, size_t(kp) * 16);
-    for (int j = 0; j < kNr && c0 + j < n; ++j) {
-      b[j] = bias ? bias[c0 + j] : 0;
-      int64_t abs_sum = 0;
-      for (int kk = 0; kk < k; ++kk) {
-        const int8_t wv = w_nk[size_t(c0 + j) * k + kk];
-        colsum[j] += wv;
-        abs_sum += std::abs(int(wv));
-        w[size_t(kk / 4) * 64 + 4 * j + (kk & 3)] = wv;
-      }
-      bound[j] = uint32_t(std::min<int64_t>(std::abs(int64_t(b[j])) + 255 * abs_sum,
-                                            int64_t(UINT32_MAX)));
-    }
-    std::memcpy(p, b, sizeof(b));
-    std::memcpy(p + 64, colsum, sizeof(colsum));
-    std::memcpy(p + 128, bound, sizeof(bound));
-  }
-}
 
 void qs8_gemm_8x32c4__avx512vnni(int m_begin, int m_end, int n_begin, int n_end, int n, int k,
                                  const int8_t* in, const void* packed, int8_t* out,
