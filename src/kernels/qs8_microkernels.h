@@ -43,6 +43,8 @@ void qs8_conv_32oc__avx2(const ConvGeometry& g, const int8_t* in, const void* pa
                          int8_t* out, const QS8Requant& rq, int oy_begin, int oy_end);
 void qs8_fc__avx2(int m_begin, int m_end, int n, int k, const int8_t* in, const int8_t* w_nk,
                   const int32_t* bias, int8_t* out, const QS8FcParams& p);
+void qs8_global_mean__avx2(int hw, int c, int c_begin, int c_end, const int8_t* in, int8_t* out,
+                           const QS8MeanParams& p);
 void qs8_add__avx2(size_t n, const int8_t* a, const int8_t* b, int8_t* out,
                    const QS8AddParams& p);
 void qs8_quantize_f32_s8__avx2(size_t n, const float* in, int8_t* out, float scale, int32_t zp);

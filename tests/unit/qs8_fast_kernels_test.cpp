@@ -598,6 +598,25 @@ TEST(QS8FastKernels, Add) {
   }
 }
 
+TEST(QS8FastKernels, GlobalMean) {
+  std::mt19937 rng(1280);
+  for (const QS8Kernels* t : fast_tables()) {
+    for (int hw : {1, 2, 7, 49, 64, 100, 196, 361})
+      for (int c : {1, 7, 8, 9, 17, 64, 1280}) {
+        const QS8MeanParams p = qs8_mean_params(random_scale(rng), rand_int(rng, -128, 127),
+                                                random_scale(rng), rand_int(rng, -128, 127));
+        auto in = random_s8(rng, size_t(hw) * c);
+        if (c == 9) std::fill(in.begin(), in.end(), int8_t(127));  // the largest sums
+        const int cb = rand_int(rng, 0, c - 1), ce = rand_int(rng, cb + 1, c);
+        auto want = guarded(size_t(c)), got = guarded(size_t(c));
+        ref().global_mean(hw, c, cb, ce, in.data(), want.data(), p);
+        t->global_mean(hw, c, cb, ce, in.data(), got.data(), p);
+        ASSERT_TRUE(same_bytes(got, want, size_t(c), 1 << 30))
+            << t->isa << " mean hw " << hw << " c " << c << " channels " << cb << ".." << ce;
+      }
+  }
+}
+
 TEST(QS8FastKernels, FullyConnected) {
   std::mt19937 rng(8086);
   for (const QS8Kernels* t : fast_tables()) {

@@ -2,6 +2,9 @@
 // src/kernels/qs8_ref/ (qs8_elementwise.cpp, qs8_gemm.cpp):
 //   qs8_add__avx2              ADD: three fixed-point multiplies per element, 8 lanes at a time
 //                              with the general epilogue of qs8_requant_avx2.h (left shift 0).
+//   qs8_global_mean__avx2      MEAN over H and W: int32 sums of 8 channels at a time over the
+//                              rows (the ref walks each channel down the rows, a cache line
+//                              per value), then the ref's scalar requantization per channel.
 //   qs8_fc__avx2               FULLY_CONNECTED: int32 dot products with vpmaddwd (exact), then
 //                              the ref's scalar double requantization per output.
 //   qs8_quantize_f32_{s8,u8}__avx2   float division (vdivps = divss, IEEE; a multiply by the
@@ -114,6 +117,37 @@ void qs8_add__avx2(size_t n, const int8_t* a, const int8_t* b, int8_t* out,
     store8(out + i, v);
   }
   if (i < n) qs8_add__ref(n - i, a + i, b + i, out + i, p);
+}
+
+void qs8_global_mean__avx2(int hw, int c, int c_begin, int c_end, const int8_t* in, int8_t* out,
+                           const QS8MeanParams& p) {
+  // The ref's folded multiplier (see qs8_global_mean__ref).
+  const int64_t count = hw;
+  int s = 63 - __builtin_clzll(uint64_t(count));
+  s = std::min(s, 32);
+  s = std::min(s, 31 + p.shift);
+  const int32_t multiplier = int32_t((int64_t(p.multiplier) << s) / count);
+  const int shift = p.shift - s;
+  auto finish = [&](int32_t sum) {
+    const int32_t shifted_sum = int32_t(sum - int64_t(p.input_zero_point) * count);
+    const int32_t v = multiply_by_quantized_multiplier(shifted_sum, multiplier, shift) +
+                      p.output_zero_point;
+    return int8_t(std::min(std::max(v, int32_t(-128)), int32_t(127)));
+  };
+  int ch = c_begin;
+  for (; ch + 8 <= c_end; ch += 8) {
+    // Integer sums, so the order of the additions does not matter (wrapping as the ref).
+    __m256i acc = _mm256_setzero_si256();
+    for (int i = 0; i < hw; ++i) acc = _mm256_add_epi32(acc, load8_s8(in + size_t(i) * c + ch));
+    alignas(32) int32_t sums[8];
+    _mm256_store_si256(reinterpret_cast<__m256i*>(sums), acc);
+    for (int j = 0; j < 8; ++j) out[ch + j] = finish(sums[j]);
+  }
+  for (; ch < c_end; ++ch) {
+    int32_t sum = 0;
+    for (int i = 0; i < hw; ++i) sum += in[size_t(i) * c + ch];
+    out[ch] = finish(sum);
+  }
 }
 
 void qs8_fc__avx2(int m_begin, int m_end, int n, int k, const int8_t* in, const int8_t* w_nk,
