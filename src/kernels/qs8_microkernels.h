@@ -55,6 +55,9 @@ void qs8_requantize_u8_s8__avx2(size_t n, const uint8_t* in, int8_t* out,
                                 const QS8RequantizeParams& p);
 
 // AVX512-VNNI kernels (src/kernels/avx512vnni/qs8_*.cpp).
+// INT8 softmax by a table of the row's distinct differences (plain C++,
+// src/kernels/qs8_softmax_lut.cpp), bit-exact with the ref.
+void qs8_softmax__lut(int n, const int8_t* in, int8_t* out, const QS8SoftmaxParams& p);
 // VNNI GEMM packing (plain C++, src/kernels/qs8_vnni_gemm_pack.cpp), shared by both VNNI GEMMs.
 size_t qs8_gemm_packed_bytes__vnni(int n, int k);
 void qs8_gemm_pack__vnni(int n, int k, const int8_t* w_nk, const int32_t* bias, void* packed);

@@ -617,6 +617,29 @@ TEST(QS8FastKernels, GlobalMean) {
   }
 }
 
+TEST(QS8FastKernels, Softmax) {
+  std::mt19937 rng(1000);
+  for (const QS8Kernels* t : fast_tables()) {
+    for (int n : {1, 2, 3, 10, 255, 256, 1000, 1001, 5000})
+      for (int rep = 0; rep < 6; ++rep) {
+        const float input_scale = std::ldexp(std::uniform_real_distribution<float>(0.5f, 1.0f)(rng),
+                                             rand_int(rng, -8, 1));
+        const QS8SoftmaxParams p = qs8_softmax_params(1.0f, input_scale);
+        std::vector<int8_t> in = random_s8(rng, size_t(n));
+        if (rep == 1) std::fill(in.begin(), in.end(), int8_t(rand_int(rng, -128, 127)));
+        if (rep == 2)  // a few distinct values, one far above the rest
+          for (int8_t& x : in) x = int8_t(rand_int(rng, 0, 9) == 0 ? 127 : rand_int(rng, -128, -120));
+        if (rep == 3)  // a narrow range: many elements share each term
+          for (int8_t& x : in) x = int8_t(rand_int(rng, -5, 5));
+        auto want = guarded(size_t(n)), got = guarded(size_t(n));
+        ref().softmax(n, in.data(), want.data(), p);
+        t->softmax(n, in.data(), got.data(), p);
+        ASSERT_TRUE(same_bytes(got, want, size_t(n), 1 << 30))
+            << t->isa << " softmax n " << n << " rep " << rep << " input_scale " << input_scale;
+      }
+  }
+}
+
 TEST(QS8FastKernels, FullyConnected) {
   std::mt19937 rng(8086);
   for (const QS8Kernels* t : fast_tables()) {

@@ -1,11 +1,10 @@
 // The "avx2" INT8 kernel table (AVX2 + FMA): fast gemm, depthwise and general convolution,
-// ADD, MEAN, FULLY_CONNECTED, QUANTIZE and int8 <-> uint8 requantization; SOFTMAX and
-// DEQUANTIZE (a few thousand values per image) reuse the reference kernels.
+// ADD, MEAN, FULLY_CONNECTED, QUANTIZE and int8 <-> uint8 requantization; SOFTMAX by table
+// (plain C++); DEQUANTIZE (a few thousand values per image) reuses the reference kernel.
 #include "kernels/qs8_microkernels.h"
 
 namespace elite {
 
-void qs8_softmax__ref(int n, const int8_t* in, int8_t* out, const QS8SoftmaxParams& p);
 void qs8_dequantize_s8_f32__ref(size_t n, const int8_t* in, float* out, float scale, int32_t zp);
 void qs8_dequantize_u8_f32__ref(size_t n, const uint8_t* in, float* out, float scale, int32_t zp);
 
@@ -17,7 +16,7 @@ const QS8Kernels qs8_kernels__avx2 = {
     qs8_fc__avx2,
     qs8_add__avx2,
     qs8_global_mean__avx2,
-    qs8_softmax__ref,
+    qs8_softmax__lut,
     qs8_quantize_f32_s8__avx2,
     qs8_quantize_f32_u8__avx2,
     qs8_requantize_s8_u8__avx2,
