@@ -335,7 +335,7 @@ void qs8_dwconv_rows__avx512vnni(const ConvGeometry& g, const int8_t* in, const 
     }
   };
 
-  std::vector<const __m512i*> quads(size_t(kh) * nq);
+  const __m512i* quads[32];  // kh * nq <= 16 * 2 on this path (layout())
   for (int oy = oy_begin; oy < oy_end; ++oy) {
     const int iy0 = oy * g.stride_h - g.pad_top;
     for (int ky = 0; ky < kh; ++ky) {
@@ -352,7 +352,7 @@ void qs8_dwconv_rows__avx512vnni(const ConvGeometry& g, const int8_t* in, const 
         quads[size_t(ky) * nq + q] = reinterpret_cast<const __m512i*>(slot + q * quad_group);
     }
     int8_t* orow = out + size_t(oy) * row_bytes;
-    dw_row_any(kh * nq, chunks, ncyc, row_bytes, quads.data(), weights, phases, ov, lo, hi, orow);
+    dw_row_any(kh * nq, chunks, ncyc, row_bytes, quads, weights, phases, ov, lo, hi, orow);
   }
 }
 
