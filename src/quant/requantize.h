@@ -19,6 +19,7 @@
 // gemmlowp fixed-point exp / reciprocal used by the quantized softmax.
 #pragma once
 
+#include <cmath>
 #include <cstdint>
 #include <limits>
 #include <vector>
@@ -65,6 +66,14 @@ inline int32_t saturating_rounding_doubling_high_mul(int32_t a, int32_t b) {
   const int64_t nudge = ab >= 0 ? (int64_t(1) << 30) : (1 - (int64_t(1) << 30));
   const int32_t high = int32_t((ab + nudge) / (int64_t(1) << 31));  // truncates toward 0
   return overflow ? std::numeric_limits<int32_t>::max() : high;
+}
+
+// FULLY_CONNECTED output: round(acc * scale) + zero_point clamped to [lo, hi], in double so
+// that a product outside int32 saturates instead of overflowing (within int32 it equals the
+// int32 round-then-add exactly: every value involved is an integer below 2^53).
+inline int8_t fc_output(int32_t acc, double scale, int32_t zero_point, int32_t lo, int32_t hi) {
+  const double v = std::round(double(acc) * scale) + double(zero_point);
+  return int8_t(v <= double(lo) ? lo : v >= double(hi) ? hi : int32_t(v));
 }
 
 // x / 2^exponent rounded to nearest, ties away from zero (exponent in [0, 31]). The

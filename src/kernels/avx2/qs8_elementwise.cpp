@@ -200,10 +200,7 @@ void qs8_fc__avx2(int m_begin, int m_end, int n, int k, const int8_t* in, const 
       for (; kk < k; ++kk)
         sum += (int32_t(wj[kk]) - p.weight_zero_point) * (int32_t(x[kk]) - p.input_zero_point);
       if (bias) sum = wrapping_add(sum, bias[j]);
-      int32_t v = int32_t(std::round(double(sum) * p.scale[j]));
-      v += p.output_zero_point;
-      v = std::min(std::max(v, p.out_min), p.out_max);
-      out[size_t(i) * n + j] = int8_t(v);
+      out[size_t(i) * n + j] = fc_output(sum, p.scale[j], p.output_zero_point, p.out_min, p.out_max);
     }
   }
 }
