@@ -79,7 +79,11 @@ inline int8_t fc_output(int32_t acc, double scale, int32_t zero_point, int32_t l
 // x / 2^exponent rounded to nearest, ties away from zero (exponent in [0, 31]). The
 // arithmetic shift floors; one is added when the dropped bits exceed half, where "half"
 // counts as exceeded for negative x at exactly .5 (threshold one lower), giving -2.5 -> -3.
+// Exponents past 31 (softmax of a row whose exps sum to 2^9 or more, where TFLite's gemmlowp
+// call is undefined) give the mathematical result: |x| / 2^32 < 1/2 rounds to 0, except
+// INT32_MIN (-1/2, away from zero: -1).
 inline int32_t rounding_divide_by_pot(int32_t x, int exponent) {
+  if (exponent >= 32) return x == std::numeric_limits<int32_t>::min() && exponent == 32 ? -1 : 0;
   const int32_t mask = int32_t((int64_t(1) << exponent) - 1);
   const int32_t remainder = x & mask;
   const int32_t threshold = (mask >> 1) + (x < 0 ? 1 : 0);
