@@ -25,6 +25,21 @@ void qs8_conv_pack__ref(int out_c, int kernel_h, int kernel_w, int in_c, const i
                         const int32_t* bias, void* packed);
 void qs8_conv__ref(const ConvGeometry& g, const int8_t* in, const void* packed, int8_t* out,
                    const QS8Requant& rq, int oy_begin, int oy_end);
+void qs8_fc__ref(int m_begin, int m_end, int n, int k, const int8_t* in, const int8_t* w_nk,
+                 const int32_t* bias, int8_t* out, const QS8FcParams& p);
+void qs8_add__ref(size_t n, const int8_t* a, const int8_t* b, int8_t* out,
+                  const QS8AddParams& p);
+void qs8_global_mean__ref(int hw, int c, int c_begin, int c_end, const int8_t* in, int8_t* out,
+                          const QS8MeanParams& p);
+void qs8_softmax__ref(int n, const int8_t* in, int8_t* out, const QS8SoftmaxParams& p);
+void qs8_quantize_f32_s8__ref(size_t n, const float* in, int8_t* out, float scale, int32_t zp);
+void qs8_quantize_f32_u8__ref(size_t n, const float* in, uint8_t* out, float scale, int32_t zp);
+void qs8_requantize_s8_u8__ref(size_t n, const int8_t* in, uint8_t* out,
+                               const QS8RequantizeParams& p);
+void qs8_requantize_u8_s8__ref(size_t n, const uint8_t* in, int8_t* out,
+                               const QS8RequantizeParams& p);
+void qs8_dequantize_s8_f32__ref(size_t n, const int8_t* in, float* out, float scale, int32_t zp);
+void qs8_dequantize_u8_f32__ref(size_t n, const uint8_t* in, float* out, float scale, int32_t zp);
 
 // AVX2 kernels (src/kernels/avx2/qs8_*.cpp).
 size_t qs8_gemm_packed_bytes__avx2(int n, int k);

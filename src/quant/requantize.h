@@ -19,6 +19,7 @@
 // gemmlowp fixed-point exp / reciprocal used by the quantized softmax.
 #pragma once
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <limits>
@@ -111,6 +112,36 @@ inline int32_t multiply_by_quantized_multiplier(int32_t x, int32_t multiplier, i
   return rounding_divide_by_pot(saturating_rounding_doubling_high_mul(shifted, multiplier),
                                 right_shift);
 }
+
+// MEAN's requantization, shared by its kernels: out = requant(sum - zp * hw) where sum is
+// the raw int32 sum over the hw rows and the multiplier also carries 1/hw. The 1/hw is
+// folded in as TFLite's QuantizedMeanOrSum does: with s = floor(log2(hw)) (capped at 32 and
+// at 31 + shift so the final right shift stays <= 31), multiplier' = (multiplier << s) / hw
+// truncated, shift' = shift - s. This loses a little precision versus an exact division, and
+// is what TFLite computes.
+struct QS8MeanRequant {
+  int64_t count;
+  int32_t multiplier;
+  int shift;
+  int32_t input_zero_point, output_zero_point;
+
+  QS8MeanRequant(int hw, const QS8MeanParams& p)
+      : count(hw), input_zero_point(p.input_zero_point), output_zero_point(p.output_zero_point) {
+    int s = 63 - __builtin_clzll(uint64_t(count));
+    s = std::min(s, 32);
+    s = std::min(s, 31 + p.shift);
+    multiplier = int32_t((int64_t(p.multiplier) << s) / count);
+    shift = p.shift - s;
+  }
+
+  // One channel's output from its raw sum.
+  int8_t operator()(int32_t sum) const {
+    const int32_t shifted_sum = int32_t(sum - int64_t(input_zero_point) * count);
+    const int32_t v = multiply_by_quantized_multiplier(shifted_sum, multiplier, shift) +
+                      output_zero_point;
+    return int8_t(std::min(std::max(v, int32_t(-128)), int32_t(127)));
+  }
+};
 
 // TFLITE_SINGLE_ROUNDING=1 variant: (x * multiplier + 2^(30 - shift)) >> (31 - shift) in
 // int64, ties toward +infinity. Needs multiplier >= 0 and shift in [-31, 30]. Not used by

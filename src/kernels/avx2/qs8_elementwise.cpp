@@ -4,7 +4,8 @@
 //                              with the general epilogue of qs8_requant_avx2.h (left shift 0).
 //   qs8_global_mean__avx2      MEAN over H and W: int32 sums of 8 channels at a time over the
 //                              rows (the ref walks each channel down the rows, a cache line
-//                              per value), then the ref's scalar requantization per channel.
+//                              per value), then the ref's scalar requantization per channel
+//                              (QS8MeanRequant).
 //   qs8_fc__avx2               FULLY_CONNECTED: int32 dot products with vpmaddwd (exact), then
 //                              the ref's scalar double requantization per output.
 //   qs8_quantize_f32_{s8,u8}__avx2   float division (vdivps = divss, IEEE; a multiply by the
@@ -27,17 +28,6 @@
 #include "quant/requantize.h"
 
 namespace elite {
-
-void qs8_fc__ref(int m_begin, int m_end, int n, int k, const int8_t* in, const int8_t* w_nk,
-                 const int32_t* bias, int8_t* out, const QS8FcParams& p);
-void qs8_add__ref(size_t n, const int8_t* a, const int8_t* b, int8_t* out,
-                  const QS8AddParams& p);
-void qs8_quantize_f32_s8__ref(size_t n, const float* in, int8_t* out, float scale, int32_t zp);
-void qs8_quantize_f32_u8__ref(size_t n, const float* in, uint8_t* out, float scale, int32_t zp);
-void qs8_requantize_s8_u8__ref(size_t n, const int8_t* in, uint8_t* out,
-                               const QS8RequantizeParams& p);
-void qs8_requantize_u8_s8__ref(size_t n, const uint8_t* in, int8_t* out,
-                               const QS8RequantizeParams& p);
 
 namespace {
 
@@ -121,19 +111,7 @@ void qs8_add__avx2(size_t n, const int8_t* a, const int8_t* b, int8_t* out,
 
 void qs8_global_mean__avx2(int hw, int c, int c_begin, int c_end, const int8_t* in, int8_t* out,
                            const QS8MeanParams& p) {
-  // The ref's folded multiplier (see qs8_global_mean__ref).
-  const int64_t count = hw;
-  int s = 63 - __builtin_clzll(uint64_t(count));
-  s = std::min(s, 32);
-  s = std::min(s, 31 + p.shift);
-  const int32_t multiplier = int32_t((int64_t(p.multiplier) << s) / count);
-  const int shift = p.shift - s;
-  auto finish = [&](int32_t sum) {
-    const int32_t shifted_sum = int32_t(sum - int64_t(p.input_zero_point) * count);
-    const int32_t v = multiply_by_quantized_multiplier(shifted_sum, multiplier, shift) +
-                      p.output_zero_point;
-    return int8_t(std::min(std::max(v, int32_t(-128)), int32_t(127)));
-  };
+  const QS8MeanRequant finish(hw, p);  // the ref's requantization
   int ch = c_begin;
   for (; ch + 8 <= c_end; ch += 8) {
     // Integer sums, so the order of the additions does not matter (wrapping as the ref).

@@ -5,9 +5,6 @@
 
 namespace elite {
 
-void qs8_dequantize_s8_f32__ref(size_t n, const int8_t* in, float* out, float scale, int32_t zp);
-void qs8_dequantize_u8_f32__ref(size_t n, const uint8_t* in, float* out, float scale, int32_t zp);
-
 const QS8Kernels qs8_kernels__avxvnni = {
     "avxvnni",
     {qs8_gemm_packed_bytes__vnni, qs8_gemm_pack__vnni, qs8_gemm_6x16c4__avxvnni, 16},

@@ -31,27 +31,14 @@ void qs8_add__ref(size_t n, const int8_t* a, const int8_t* b, int8_t* out,
   }
 }
 
-// sum over hw of raw values (int32), minus zp * hw, times (input_scale / output_scale) / hw.
-// The 1/hw is folded into the Q31 multiplier: with s = floor(log2(hw)) (capped at 32 and at
-// 31 + shift so the final right shift stays <= 31), multiplier' = (multiplier << s) / hw
-// truncated, shift' = shift - s. This loses a little precision versus an exact division,
-// and is what TFLite computes.
+// Channel-outer sums, then QS8MeanRequant (src/quant/requantize.h: TFLite's folded 1/hw).
 void qs8_global_mean__ref(int hw, int c, int c_begin, int c_end, const int8_t* in, int8_t* out,
                           const QS8MeanParams& p) {
-  const int64_t count = hw;
-  int s = 63 - __builtin_clzll(uint64_t(count));
-  s = std::min(s, 32);
-  s = std::min(s, 31 + p.shift);
-  const int32_t multiplier = int32_t((int64_t(p.multiplier) << s) / count);
-  const int shift = p.shift - s;
+  const QS8MeanRequant requant(hw, p);
   for (int ch = c_begin; ch < c_end; ++ch) {
     int32_t sum = 0;
     for (int i = 0; i < hw; ++i) sum += in[size_t(i) * c + ch];
-    const int32_t shifted_sum = int32_t(sum - int64_t(p.input_zero_point) * count);
-    int32_t v = multiply_by_quantized_multiplier(shifted_sum, multiplier, shift) +
-                p.output_zero_point;
-    v = std::min(std::max(v, int32_t(-128)), int32_t(127));
-    out[ch] = int8_t(v);
+    out[ch] = requant(sum);
   }
 }
 
