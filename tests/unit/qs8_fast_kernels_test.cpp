@@ -324,6 +324,47 @@ TEST(QS8FastKernels, GemmFastRequantEdges) {
   }
 }
 
+// The AVX-512 fast form doubles x = acc << s before its multiply (src/kernels/avx512vnni/
+// qs8_requant_avx512.h), so its bound is tighter there: |acc| 2^(s+1) < 2^31. Every input
+// is 127 with zero point -128 and every weight of a column is +-127, so each accumulator is
+// exactly +-(B + 4 * 127 * 255): columns 0..31 just inside the edge 2^(30-s) (fast panels),
+// columns 32..63 just past it (these panels must take the general form).
+TEST(QS8FastKernels, GemmFastRequantDoubledEdges) {
+  std::mt19937 rng(7411);
+  const int k = 4, n = 64, m = 5;
+  const int64_t taps = int64_t(k) * 127 * 255;
+  for (const QS8Kernels* t : fast_tables()) {
+    for (int s : {-7, -1, 0, 1, 2, 5, 12}) {
+      const int64_t edge = int64_t(1) << (30 - (s > 0 ? s : 0));
+      std::vector<int32_t> bias(static_cast<size_t>(n)), mult(static_cast<size_t>(n));
+      std::vector<int32_t> shift(static_cast<size_t>(n), s);
+      std::vector<int8_t> w(size_t(n) * k);
+      for (int j = 0; j < n; ++j) {
+        const int sign = (j / 2) % 2 ? -1 : 1;
+        const int64_t d = j < 32 ? -1 - j % 3 : 1 + j % 3;
+        mult[size_t(j)] = j % 3 == 0 ? std::numeric_limits<int32_t>::max()
+                                     : rand_int(rng, 1 << 30, std::numeric_limits<int32_t>::max());
+        bias[size_t(j)] = int32_t(sign * (edge - taps + d));
+        for (int q = 0; q < k; ++q) w[size_t(j) * k + size_t(q)] = int8_t(127 * sign);
+      }
+      std::vector<int8_t> in(size_t(m) * k, int8_t(127));
+      QS8Requant rq;
+      rq.input_zero_point = -128;
+      rq.output_zero_point = rand_int(rng, -128, 127);
+      rq.multiplier = mult.data();
+      rq.shift = shift.data();
+      std::vector<uint8_t> pr(ref().gemm.packed_bytes(n, k)), pf(t->gemm.packed_bytes(n, k));
+      ref().gemm.pack(n, k, w.data(), bias.data(), pr.data());
+      t->gemm.pack(n, k, w.data(), bias.data(), pf.data());
+      const size_t out_n = size_t(m) * n;
+      auto want = guarded(out_n), got = guarded(out_n);
+      ref().gemm.run(0, m, 0, n, n, k, in.data(), pr.data(), want.data(), rq);
+      t->gemm.run(0, m, 0, n, n, k, in.data(), pf.data(), got.data(), rq);
+      ASSERT_TRUE(same_bytes(got, want, out_n, n)) << t->isa << " shift " << s;
+    }
+  }
+}
+
 // ---------------------------------------------------------------------------------------
 // Depthwise and general convolution
 

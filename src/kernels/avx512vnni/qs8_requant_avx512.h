@@ -95,17 +95,24 @@ inline __m512i finish(__m512i acc, const RequantVec& r, const OutputVec& o) {
 // Fast path for the channels of real layers, exactly as qs8_avx2's (see the derivation
 // there): multiplier >= 0, shift in [-kFastMaxRight, 0] and |acc| <= max_abs_acc with
 // max_abs_acc + 2^(e-1) + 128 * 2^e + 2 < 2^31 (e = -shift). Unlike qs8_avx2's, it also
-// takes left shifts s in [1, 31] (common in depthwise layers) when (max_abs_acc + 1) 2^s +
-// 256 < 2^31: then acc << s is exact and below 2^31 - 256, the ref's high multiply cannot
-// saturate, no right shift follows (e = 0), and the same formula applies to acc << s. The output zero point rides
-// in the rounding constant, so fast_requant() returns requant(acc) + zp, not yet clamped.
+// takes left shifts s in [1, 31] (common in depthwise layers): then acc << s is exact, the
+// ref's high multiply cannot saturate, no right shift follows (e = 0), and the same formula
+// applies to acc << s. The output zero point rides in the rounding constant, so
+// fast_requant() returns requant(acc) + zp, not yet clamped.
+//
+// The formula's high multiply wants bits [31, 63) of the 64-bit product x m + rnd. This form
+// multiplies 2x (x = acc << s) by m and adds 2 rnd instead, so those bits are the product's
+// high dword and a dword shuffle brings them together: 3 multiplies and shifts per vector
+// (vpsllvd, 2 vpmuldq, vpsravd) instead of 8, which is what bounds this epilogue on the two
+// multiply/shift pipes. 2x must be exact too: |acc| 2^(s+1) < 2^31.
 constexpr int kFastMaxRight = 22;
 
 struct FastRequantVec {
   __m512i m_even, m_odd;      // multipliers of even / odd channels in the low dwords
-  __m512i rnd_even, rnd_odd;  // 2^30 + [e >= 1] 2^(30+e) + zp 2^(31+e), int64 per channel
-  __m512i right, neg;         // e, and -1 where e >= 1
-  __m512i left;               // max(shift, 0)
+  __m512i rnd_even, rnd_odd;  // 2 (2^30 + [e >= 1] 2^(30+e) + zp 2^(31+e)), int64 per channel
+  __m512i right;              // e
+  __m512i left;               // max(shift, 0) + 1 (the + 1 doubles x, see above)
+  __mmask16 neg;              // lanes with e >= 1: negative acc rounds one lower there
 };
 
 // How the fast path treats one channel whose accumulators satisfy |acc| <= bound.
@@ -115,17 +122,18 @@ struct FastRequantVec {
 //     e = -shift >= 1 and bound * m + 2^31 < 2^(30+e), the ref's high multiply
 //     r1 = round(acc m / 2^31) has |r1| <= bound m / 2^31 + 1 < 2^(e-1), and the rounding
 //     divide by 2^e maps every r1 in (-2^(e-1), 2^(e-1)) to 0. Its lane runs the formula with
-//     multiplier 0 and e = 0, which gives exactly the zero point.
+//     multiplier 0 and e = 0, which gives exactly the zero point (2x may wrap there; it is
+//     multiplied by 0).
 //   kGeneral: neither; the caller runs the general form for the whole vector.
 enum class LaneKind { kFast, kZero, kGeneral };
 
 inline LaneKind lane_kind(int32_t m, int s, int64_t bound) {
   if (bound < 0 || bound >= (int64_t(1) << 31) || m < 0 || s < -31 || s > 31)
     return LaneKind::kGeneral;
-  if (s > 0)  // left shift: acc << s must stay exact, with room for the zero point
-    return ((bound + 1) << s) + 256 < (int64_t(1) << 31) ? LaneKind::kFast : LaneKind::kGeneral;
+  if (s > 0)  // left shift: 2 (acc << s) must stay exact, with room for the zero point
+    return ((bound + 1) << (s + 1)) <= (int64_t(1) << 31) ? LaneKind::kFast : LaneKind::kGeneral;
   const int e = -s;
-  if (e <= kFastMaxRight &&
+  if (e <= kFastMaxRight && bound < (int64_t(1) << 30) &&
       bound + (int64_t(1) << e) / 2 + (int64_t(128) << e) + 2 < (int64_t(1) << 31))
     return LaneKind::kFast;
   // bound < 2^31 and m < 2^31: the product fits int64, and 2^(30+e) <= 2^61.
@@ -146,19 +154,20 @@ inline bool fast_requant_ok(const QS8Requant& rq, int c, int count, const int64_
 inline FastRequantVec fast_requant_vec(const QS8Requant& rq, int c, int count,
                                        const int64_t* bound) {
   alignas(64) int64_t rnd_even[8], rnd_odd[8];
-  alignas(64) int32_t mult[16], right[16], neg[16], left[16];
+  alignas(64) int32_t mult[16], right[16], left[16];
+  __mmask16 neg = 0;
   for (int i = 0; i < 16; ++i) {
     const bool live = i < count && lane_kind(rq.multiplier[c + i], rq.shift[c + i],
                                              bound[i]) == LaneKind::kFast;
     const int s = live ? rq.shift[c + i] : 0;
     const int e = s < 0 ? -s : 0;
-    left[i] = s > 0 ? s : 0;
+    left[i] = (s > 0 ? s : 0) + 1;
     mult[i] = live ? rq.multiplier[c + i] : 0;
     right[i] = e;
-    neg[i] = e >= 1 ? -1 : 0;
+    if (e >= 1) neg = __mmask16(neg | (1u << i));
     const int64_t rnd = (int64_t(1) << 30) + (e >= 1 ? int64_t(1) << (30 + e) : 0) +
                         int64_t(rq.output_zero_point) * (int64_t(1) << (31 + e));
-    (i % 2 == 0 ? rnd_even : rnd_odd)[i / 2] = rnd;
+    (i % 2 == 0 ? rnd_even : rnd_odd)[i / 2] = 2 * rnd;
   }
   FastRequantVec f;
   const __m512i m = _mm512_load_si512(mult);
@@ -167,20 +176,21 @@ inline FastRequantVec fast_requant_vec(const QS8Requant& rq, int c, int count,
   f.rnd_even = _mm512_load_si512(rnd_even);
   f.rnd_odd = _mm512_load_si512(rnd_odd);
   f.right = _mm512_load_si512(right);
-  f.neg = _mm512_load_si512(neg);
   f.left = _mm512_load_si512(left);
+  f.neg = neg;
   return f;
 }
 
 // requant(acc) + output_zero_point on 16 lanes, not clamped (see above).
 inline __m512i fast_requant(__m512i acc, const FastRequantVec& f) {
-  const __m512i x = _mm512_sllv_epi32(acc, f.left);  // exact by the bound
+  const __m512i x = _mm512_sllv_epi32(acc, f.left);  // 2 (acc << s), exact by the bound
   const __m512i pe = _mm512_add_epi64(_mm512_mul_epi32(x, f.m_even), f.rnd_even);
-  const __m512i po =
-      _mm512_add_epi64(_mm512_mul_epi32(_mm512_srli_epi64(x, 32), f.m_odd), f.rnd_odd);
-  __m512i h = _mm512_mask_blend_epi32(__mmask16(0xAAAA), _mm512_srli_epi64(pe, 31),
-                                      _mm512_slli_epi64(po, 1));
-  h = _mm512_add_epi32(h, _mm512_and_si512(_mm512_srai_epi32(x, 31), f.neg));
+  const __m512i po = _mm512_add_epi64(
+      _mm512_mul_epi32(_mm512_shuffle_epi32(x, _MM_PERM_CDAB), f.m_odd), f.rnd_odd);
+  // High dwords: odd lanes are po's in place, even lanes pe's moved down.
+  __m512i h = _mm512_mask_shuffle_epi32(po, __mmask16(0x5555), pe, _MM_PERM_CDAB);
+  const __mmask16 below = _mm512_mask_cmplt_epi32_mask(f.neg, acc, _mm512_setzero_si512());
+  h = _mm512_mask_sub_epi32(h, below, h, _mm512_set1_epi32(1));
   return _mm512_srav_epi32(h, f.right);
 }
 
