@@ -85,16 +85,26 @@ void offset_rows(const int8_t* in, int rows, int k, int kp, uint8_t* xb) {
   }
 }
 
-template <bool kFast>
+// Epilogue kinds of a panel (pair): the general form, the fast one, the fast one without
+// left shifts (qs8_avx512::no_left_shift).
+constexpr int kRqGeneral = 0, kRqFast = 1, kRqFastNoLeft = 2;
+
+template <int kRq>
+inline __m512i rq_vec(__m512i acc, const PanelRequant& pr, const qs8_avx512::OutputVec& ov) {
+  if constexpr (kRq == kRqGeneral) return qs8_avx512::finish(acc, pr.rv, ov);
+  else return qs8_avx512::fast_requant<kRq == kRqFast>(acc, pr.fv);
+}
+
+template <int kRq>
 inline __m128i requant_row(__m512i acc, const PanelRequant& pr, const qs8_avx512::OutputVec& ov,
                            __m128i lo8, __m128i hi8) {
   // finish() already clamps; the clamp in pack16_clamp is then a no-op.
-  const __m512i v = kFast ? qs8_avx512::fast_requant(acc, pr.fv) : qs8_avx512::finish(acc, pr.rv, ov);
+  const __m512i v = rq_vec<kRq>(acc, pr, ov);
   return qs8_avx512::pack16_clamp(v, lo8, hi8);
 }
 
 // MR rows x NV panels (NV = 1 or 2, the second panel at panel0 + pbytes).
-template <int MR, int NV, bool kFast>
+template <int MR, int NV, int kRq>
 void gemm_tile(const uint8_t* xb, int kp, const uint8_t* panel0, size_t pbytes, int8_t* out,
                size_t ldo, const PanelRequant* pr, const qs8_avx512::OutputVec& ov, __m128i lo8,
                __m128i hi8) {
@@ -125,13 +135,13 @@ void gemm_tile(const uint8_t* xb, int kp, const uint8_t* panel0, size_t pbytes, 
 #pragma GCC unroll 2
     for (int v = 0; v < NV; ++v)
       _mm_mask_storeu_epi8(o + 16 * v, pr[v].store_mask,
-                           requant_row<kFast>(acc[r][v], pr[v], ov, lo8, hi8));
+                           requant_row<kRq>(acc[r][v], pr[v], ov, lo8, hi8));
   }
 }
 
 // The full 8x32 tile with its 16 accumulators in named variables: with an array, GCC
 // copies them between registers and the stack on every iteration (about half the speed).
-template <bool kFast>
+template <int kRq>
 void gemm_tile_8x32(const uint8_t* xb, int kp, const uint8_t* panel0, size_t pbytes,
                     int8_t* out, size_t ldo, const PanelRequant* pr,
                     const qs8_avx512::OutputVec& ov, __m128i lo8, __m128i hi8) {
@@ -164,24 +174,38 @@ void gemm_tile_8x32(const uint8_t* xb, int kp, const uint8_t* panel0, size_t pby
     ELITE_QS8_ROW(7, a70, a71)
 #undef ELITE_QS8_ROW
   }
-  const __m512i acc[8][2] = {{a00, a01}, {a10, a11}, {a20, a21}, {a30, a31},
-                             {a40, a41}, {a50, a51}, {a60, a61}, {a70, a71}};
-  for (int r = 0; r < 8; ++r) {
+  // Two rows at a time: packs_epi32 / packs_epi16 saturate 4 vectors to int8 exactly as a
+  // direct int32 -> int8 saturation does (fewer shuffle-pipe ops than 4 vpmovsdb), leaving
+  // in each 128-bit lane L the dwords a[4L..4L+3], b[..], c[..], d[..]; vpermd restores order.
+  const __m512i order = _mm512_setr_epi32(0, 4, 8, 12, 1, 5, 9, 13, 2, 6, 10, 14, 3, 7, 11, 15);
+  const __m512i lo = _mm512_broadcast_i32x4(lo8), hi = _mm512_broadcast_i32x4(hi8);
+  const __mmask32 m = __mmask32(pr[0].store_mask) | (__mmask32(pr[1].store_mask) << 16);
+  auto rq = [&](__m512i acc, const PanelRequant& p) {
+    return rq_vec<kRq>(acc, p, ov);
+  };
+  auto store2 = [&](int r, __m512i a, __m512i b, __m512i c, __m512i d) {
+    const __m512i ab = _mm512_packs_epi32(rq(a, pr[0]), rq(b, pr[1]));
+    const __m512i cd = _mm512_packs_epi32(rq(c, pr[0]), rq(d, pr[1]));
+    __m512i v = _mm512_permutexvar_epi32(order, _mm512_packs_epi16(ab, cd));
+    v = _mm512_min_epi8(_mm512_max_epi8(v, lo), hi);
     int8_t* o = out + size_t(r) * ldo;
-    _mm_mask_storeu_epi8(o, pr[0].store_mask, requant_row<kFast>(acc[r][0], pr[0], ov, lo8, hi8));
-    _mm_mask_storeu_epi8(o + 16, pr[1].store_mask,
-                         requant_row<kFast>(acc[r][1], pr[1], ov, lo8, hi8));
-  }
+    _mm256_mask_storeu_epi8(o, m, _mm512_castsi512_si256(v));
+    _mm256_mask_storeu_epi8(o + ldo, m, _mm512_extracti64x4_epi64(v, 1));
+  };
+  store2(0, a00, a01, a10, a11);
+  store2(2, a20, a21, a30, a31);
+  store2(4, a40, a41, a50, a51);
+  store2(6, a60, a61, a70, a71);
 }
 
-template <int NV, bool kFast>
+template <int NV, int kRq>
 void gemm_tile_rows(int rows, const uint8_t* xb, int kp, const uint8_t* panel, size_t pbytes,
                     int8_t* out, size_t ldo, const PanelRequant* pr,
                     const qs8_avx512::OutputVec& ov, __m128i lo8, __m128i hi8) {
   switch (rows) {
 #define ELITE_ROWS(R)                                                                      \
   case R:                                                                                  \
-    gemm_tile<R, NV, kFast>(xb, kp, panel, pbytes, out, ldo, pr, ov, lo8, hi8);            \
+    gemm_tile<R, NV, kRq>(xb, kp, panel, pbytes, out, ldo, pr, ov, lo8, hi8);            \
     break;
     ELITE_ROWS(8) ELITE_ROWS(7) ELITE_ROWS(6) ELITE_ROWS(5)
     ELITE_ROWS(4) ELITE_ROWS(3) ELITE_ROWS(2) ELITE_ROWS(1)
@@ -191,21 +215,21 @@ void gemm_tile_rows(int rows, const uint8_t* xb, int kp, const uint8_t* panel, s
 }
 
 // All row blocks of a chunk (rows, offset in xb) for one panel or a pair.
-template <int NV, bool kFast>
+template <int NV, int kRq>
 void gemm_panels(int rows, const uint8_t* xb, int kp, const uint8_t* panel, size_t pbytes,
                  int8_t* out, size_t ldo, const PanelRequant* pr,
                  const qs8_avx512::OutputVec& ov, __m128i lo8, __m128i hi8) {
   int r = 0;
   for (; r + kMr <= rows; r += kMr) {
     if constexpr (NV == 2)
-      gemm_tile_8x32<kFast>(xb + size_t(r) * kp, kp, panel, pbytes, out + size_t(r) * ldo, ldo,
+      gemm_tile_8x32<kRq>(xb + size_t(r) * kp, kp, panel, pbytes, out + size_t(r) * ldo, ldo,
                             pr, ov, lo8, hi8);
     else
-      gemm_tile<kMr, NV, kFast>(xb + size_t(r) * kp, kp, panel, pbytes, out + size_t(r) * ldo,
+      gemm_tile<kMr, NV, kRq>(xb + size_t(r) * kp, kp, panel, pbytes, out + size_t(r) * ldo,
                                 ldo, pr, ov, lo8, hi8);
   }
   if (r < rows)
-    gemm_tile_rows<NV, kFast>(rows - r, xb + size_t(r) * kp, kp, panel, pbytes,
+    gemm_tile_rows<NV, kRq>(rows - r, xb + size_t(r) * kp, kp, panel, pbytes,
                               out + size_t(r) * ldo, ldo, pr, ov, lo8, hi8);
 }
 
@@ -242,14 +266,17 @@ void qs8_gemm_8x32c4__avx512vnni(int m_begin, int m_end, int n_begin, int n_end,
         pr[1] = panel_requant(rq, panel + pbytes, c0 + kNr, std::min(kNr, n_end - c0 - kNr));
         // One path for the pair: fast only when both panels allow it.
         if (pr[0].fast && pr[1].fast) {
-          gemm_panels<2, true>(rows, xb, kp, panel, pbytes, o, size_t(n), pr, ov, lo8, hi8);
+          if (qs8_avx512::no_left_shift(pr[0].fv) && qs8_avx512::no_left_shift(pr[1].fv))
+            gemm_panels<2, kRqFastNoLeft>(rows, xb, kp, panel, pbytes, o, size_t(n), pr, ov, lo8, hi8);
+          else
+            gemm_panels<2, kRqFast>(rows, xb, kp, panel, pbytes, o, size_t(n), pr, ov, lo8, hi8);
         } else {
-          gemm_panels<2, false>(rows, xb, kp, panel, pbytes, o, size_t(n), pr, ov, lo8, hi8);
+          gemm_panels<2, kRqGeneral>(rows, xb, kp, panel, pbytes, o, size_t(n), pr, ov, lo8, hi8);
         }
       } else if (pr[0].fast) {
-        gemm_panels<1, true>(rows, xb, kp, panel, pbytes, o, size_t(n), pr, ov, lo8, hi8);
+        gemm_panels<1, kRqFast>(rows, xb, kp, panel, pbytes, o, size_t(n), pr, ov, lo8, hi8);
       } else {
-        gemm_panels<1, false>(rows, xb, kp, panel, pbytes, o, size_t(n), pr, ov, lo8, hi8);
+        gemm_panels<1, kRqGeneral>(rows, xb, kp, panel, pbytes, o, size_t(n), pr, ov, lo8, hi8);
       }
     }
   }

@@ -181,9 +181,18 @@ inline FastRequantVec fast_requant_vec(const QS8Requant& rq, int c, int count,
   return f;
 }
 
-// requant(acc) + output_zero_point on 16 lanes, not clamped (see above).
+// True when no channel of f shifts left: fast_requant<false> then doubles x with an add
+// instead of a variable shift (one op fewer on the multiply/shift pipes).
+inline bool no_left_shift(const FastRequantVec& f) {
+  return _mm512_cmpneq_epi32_mask(f.left, _mm512_set1_epi32(1)) == 0;
+}
+
+// requant(acc) + output_zero_point on 16 lanes, not clamped (see above). kLeft = false only
+// where no_left_shift(f).
+template <bool kLeft = true>
 inline __m512i fast_requant(__m512i acc, const FastRequantVec& f) {
-  const __m512i x = _mm512_sllv_epi32(acc, f.left);  // 2 (acc << s), exact by the bound
+  // 2 (acc << s), exact by the bound
+  const __m512i x = kLeft ? _mm512_sllv_epi32(acc, f.left) : _mm512_add_epi32(acc, acc);
   const __m512i pe = _mm512_add_epi64(_mm512_mul_epi32(x, f.m_even), f.rnd_even);
   const __m512i po = _mm512_add_epi64(
       _mm512_mul_epi32(_mm512_shuffle_epi32(x, _MM_PERM_CDAB), f.m_odd), f.rnd_odd);
