@@ -365,6 +365,47 @@ TEST(QS8FastKernels, GemmFastRequantDoubledEdges) {
   }
 }
 
+// Panels that the fast form refuses but the wide one takes (qs8_requant_avx512.h): shifts
+// down to -31 mixed with typical ones, biases anywhere in int32 (so accumulators reach the
+// int32 range), left shifts with small biases, any non-negative multiplier.
+TEST(QS8FastKernels, GemmWideRequant) {
+  std::mt19937 rng(2718);
+  for (const QS8Kernels* t : fast_tables()) {
+    for (int trial = 0; trial < 24; ++trial) {
+      const int n = 16 * rand_int(rng, 1, 4) + rand_int(rng, 0, 15), k = rand_int(rng, 1, 40);
+      const int m = rand_int(rng, 1, 20);
+      std::vector<int32_t> bias(static_cast<size_t>(n)), mult(static_cast<size_t>(n));
+      std::vector<int32_t> shift(static_cast<size_t>(n));
+      for (int j = 0; j < n; ++j) {
+        const int kind = rand_int(rng, 0, 3);
+        shift[size_t(j)] = kind == 0 ? rand_int(rng, -31, -23)
+                           : kind == 1 ? rand_int(rng, -22, 0)
+                           : kind == 2 ? rand_int(rng, 1, 8) : rand_int(rng, -31, -1);
+        mult[size_t(j)] = rand_int(rng, 0, 3) == 0 ? rand_int(rng, 0, 1000)
+                                                   : rand_int(rng, 1 << 30, std::numeric_limits<int32_t>::max());
+        bias[size_t(j)] = kind == 2 ? rand_int(rng, -100000, 100000)
+                                    : rand_int(rng, std::numeric_limits<int32_t>::min() / 2 * 2 + 2 * k * 128 * 255,
+                                               std::numeric_limits<int32_t>::max() - 2 * k * 128 * 255);
+      }
+      const auto w = random_s8(rng, size_t(n) * k);
+      const auto in = random_s8(rng, size_t(m) * k);
+      QS8Requant rq;
+      rq.input_zero_point = rand_int(rng, -128, 127);
+      rq.output_zero_point = rand_int(rng, -128, 127);
+      rq.multiplier = mult.data();
+      rq.shift = shift.data();
+      std::vector<uint8_t> pr(ref().gemm.packed_bytes(n, k)), pf(t->gemm.packed_bytes(n, k));
+      ref().gemm.pack(n, k, w.data(), bias.data(), pr.data());
+      t->gemm.pack(n, k, w.data(), bias.data(), pf.data());
+      const size_t out_n = size_t(m) * n;
+      auto want = guarded(out_n), got = guarded(out_n);
+      ref().gemm.run(0, m, 0, n, n, k, in.data(), pr.data(), want.data(), rq);
+      t->gemm.run(0, m, 0, n, n, k, in.data(), pf.data(), got.data(), rq);
+      ASSERT_TRUE(same_bytes(got, want, out_n, n)) << t->isa << " trial " << trial;
+    }
+  }
+}
+
 // ---------------------------------------------------------------------------------------
 // Depthwise and general convolution
 

@@ -101,6 +101,17 @@ void fill_row(const int8_t* row, int in_w, int c, int first, int step, int count
   std::memset(dst, fill, size_t(j0) * c);
   if (step == 1) {
     xor_copy(row + size_t(first + j0) * c, size_t(j1 - j0) * c, dst + size_t(j0) * c);
+  } else if (c >= 64) {
+    // Whole 64-byte copies, the last one ending at the pixel's end (overlapping the one
+    // before): no masked loads or stores, whose forwarding to make_quads' loads is slow.
+    const __m512i flip = _mm512_set1_epi8(int8_t(0x80));
+    for (int j = j0; j < j1; ++j) {
+      const int8_t* s = row + size_t(first + step * j) * c;
+      uint8_t* d = dst + size_t(j) * c;
+      for (int b = 0; b + 64 < c; b += 64)
+        _mm512_storeu_si512(d + b, _mm512_xor_si512(_mm512_loadu_si512(s + b), flip));
+      _mm512_storeu_si512(d + c - 64, _mm512_xor_si512(_mm512_loadu_si512(s + c - 64), flip));
+    }
   } else {
     for (int j = j0; j < j1; ++j)
       xor_copy(row + size_t(first + step * j) * c, size_t(c), dst + size_t(j) * c);
@@ -124,37 +135,84 @@ struct Workspace {
   }
 };
 
+// Requantization form of a phase: every channel allows the fast one, the wide one, or neither.
+enum RqMode { kRqGeneral, kRqFast, kRqWide };
+
 struct PhaseConsts {
-  bool fast;  // every channel of the phase allows the fast requantization
+  RqMode mode;
   __m512i init[4];
   qs8_avx512::FastRequantVec fv[4];
+  qs8_avx512::WideRequantVec wv[4];
   qs8_avx512::RequantVec rv[4];
 };
 
-template <bool kFast>
+template <RqMode kMode>
 inline __m512i requant_pack(const __m512i* acc, const PhaseConsts& pc,
                             const qs8_avx512::OutputVec& ov, __m512i lo, __m512i hi) {
   __m512i v[4];
-  for (int j = 0; j < 4; ++j)
-    v[j] = kFast ? qs8_avx512::fast_requant(acc[j], pc.fv[j]) : qs8_avx512::finish(acc[j], pc.rv[j], ov);
+  for (int j = 0; j < 4; ++j) {
+    if constexpr (kMode == kRqFast) v[j] = qs8_avx512::fast_requant(acc[j], pc.fv[j]);
+    else if constexpr (kMode == kRqWide) v[j] = qs8_avx512::wide_requant(acc[j], pc.wv[j]);
+    else v[j] = qs8_avx512::finish(acc[j], pc.rv[j], ov);
+  }
   const __m512i w01 = _mm512_packs_epi32(v[0], v[1]), w23 = _mm512_packs_epi32(v[2], v[3]);
   return _mm512_min_epi8(_mm512_max_epi8(_mm512_packs_epi16(w01, w23), lo), hi);
 }
 
 // One output row: `chunks` 64-byte chunks, quads at quads[r] (r = ky * nq + q), R = rows*nq.
-template <int R, bool kFast>
+template <int R, RqMode kMode>
 void dw_phase(int cyc, int chunks, int ncyc, int row_bytes, const __m512i* const* quads,
             const __m512i* weights, int r_count, const PhaseConsts* phases,
             const qs8_avx512::OutputVec& ov, __m512i lo, __m512i hi, int8_t* out) {
   const int rc = R ? R : r_count;
   {
     const PhaseConsts& pc = phases[cyc];
-    // Weights of this phase: [r][j] at weights + (r * ncyc + cyc) * 4 + j.
-    auto wt = [&](int r, int j) { return _mm512_loadu_si512(weights + (size_t(r) * ncyc + cyc) * 4 + j); };
+    // Weights of this phase: [r][j] at weights + (r * ncyc + cyc) * 4 + j. The int8 output
+    // stores may alias anything, so the compiler reloads whatever stays in memory after each
+    // store: the starting accumulators and, for 3x3 (12 zmm), the weights are copied into
+    // locals, which registers hold across the loop.
+    constexpr int kHeld = R > 0 && R <= 3 ? 4 * R : 1;
+    __m512i held[kHeld];
+    if constexpr (R > 0 && R <= 3)
+      for (int i = 0; i < kHeld; ++i)
+        held[i] = _mm512_loadu_si512(weights + (size_t(i / 4) * ncyc + cyc) * 4 + i % 4);
+    auto wt = [&](int r, int j) {
+      if constexpr (R > 0 && R <= 3) return held[4 * r + j];
+      else return _mm512_loadu_si512(weights + (size_t(r) * ncyc + cyc) * 4 + j);
+    };
+    const __m512i init[4] = {pc.init[0], pc.init[1], pc.init[2], pc.init[3]};
     int ch = cyc;
+    if constexpr (R == 0 || R > 3) {
+      // Deep kernels (5x5: 40 weight zmm) load each weight once for 4 chunks.
+      for (; ch + 3 * ncyc < chunks; ch += 4 * ncyc) {
+        __m512i a[4], b[4], c[4], d[4];
+        for (int j = 0; j < 4; ++j) a[j] = b[j] = c[j] = d[j] = init[j];
+        const size_t qa = size_t(ch) * 4, qs = size_t(ncyc) * 4;
+#pragma GCC unroll 16
+        for (int r = 0; r < rc; ++r) {
+          const __m512i* qr = quads[r] + qa;
+#pragma GCC unroll 4
+          for (int j = 0; j < 4; ++j) {
+            const __m512i w = wt(r, j);
+            a[j] = _mm512_dpbusd_epi32(a[j], _mm512_load_si512(qr + j), w);
+            b[j] = _mm512_dpbusd_epi32(b[j], _mm512_load_si512(qr + qs + j), w);
+            c[j] = _mm512_dpbusd_epi32(c[j], _mm512_load_si512(qr + 2 * qs + j), w);
+            d[j] = _mm512_dpbusd_epi32(d[j], _mm512_load_si512(qr + 3 * qs + j), w);
+          }
+        }
+        int8_t* o = out + size_t(ch) * 64;
+        const size_t os = size_t(ncyc) * 64;
+        const int ed = row_bytes - (ch + 3 * ncyc) * 64;  // only the last may be partial
+        const __mmask64 md = ed >= 64 ? ~__mmask64(0) : (__mmask64(1) << ed) - 1;
+        _mm512_storeu_si512(o, requant_pack<kMode>(a, pc, ov, lo, hi));
+        _mm512_storeu_si512(o + os, requant_pack<kMode>(b, pc, ov, lo, hi));
+        _mm512_storeu_si512(o + 2 * os, requant_pack<kMode>(c, pc, ov, lo, hi));
+        _mm512_mask_storeu_epi8(o + 3 * os, md, requant_pack<kMode>(d, pc, ov, lo, hi));
+      }
+    }
     for (; ch + ncyc < chunks; ch += 2 * ncyc) {
       __m512i a[4], b[4];
-      for (int j = 0; j < 4; ++j) a[j] = b[j] = pc.init[j];
+      for (int j = 0; j < 4; ++j) a[j] = b[j] = init[j];
       const size_t qa = size_t(ch) * 4, qb = size_t(ch + ncyc) * 4;
 #pragma GCC unroll 16
       for (int r = 0; r < rc; ++r) {
@@ -169,8 +227,8 @@ void dw_phase(int cyc, int chunks, int ncyc, int row_bytes, const __m512i* const
       const int ea = row_bytes - ch * 64, eb = ea - ncyc * 64;
       const __mmask64 ma = ea >= 64 ? ~__mmask64(0) : (__mmask64(1) << ea) - 1;
       const __mmask64 mb = eb >= 64 ? ~__mmask64(0) : (__mmask64(1) << eb) - 1;
-      _mm512_mask_storeu_epi8(out + size_t(ch) * 64, ma, requant_pack<kFast>(a, pc, ov, lo, hi));
-      _mm512_mask_storeu_epi8(out + size_t(ch + ncyc) * 64, mb, requant_pack<kFast>(b, pc, ov, lo, hi));
+      _mm512_mask_storeu_epi8(out + size_t(ch) * 64, ma, requant_pack<kMode>(a, pc, ov, lo, hi));
+      _mm512_mask_storeu_epi8(out + size_t(ch + ncyc) * 64, mb, requant_pack<kMode>(b, pc, ov, lo, hi));
     }
     if (ch < chunks) {
       __m512i a[4];
@@ -181,7 +239,7 @@ void dw_phase(int cyc, int chunks, int ncyc, int row_bytes, const __m512i* const
           a[j] = _mm512_dpbusd_epi32(a[j], _mm512_load_si512(quads[r] + qa + j), wt(r, j));
       const int ea = row_bytes - ch * 64;
       const __mmask64 ma = ea >= 64 ? ~__mmask64(0) : (__mmask64(1) << ea) - 1;
-      _mm512_mask_storeu_epi8(out + size_t(ch) * 64, ma, requant_pack<kFast>(a, pc, ov, lo, hi));
+      _mm512_mask_storeu_epi8(out + size_t(ch) * 64, ma, requant_pack<kMode>(a, pc, ov, lo, hi));
     }
   }
 }
@@ -191,10 +249,17 @@ void dw_row(int r_count, int chunks, int ncyc, int row_bytes, const __m512i* con
             const __m512i* weights, const PhaseConsts* phases, const qs8_avx512::OutputVec& ov,
             __m512i lo, __m512i hi, int8_t* out) {
   for (int cyc = 0; cyc < ncyc && cyc < chunks; ++cyc) {
-    if (phases[cyc].fast)
-      dw_phase<R, true>(cyc, chunks, ncyc, row_bytes, quads, weights, r_count, phases, ov, lo, hi, out);
-    else
-      dw_phase<R, false>(cyc, chunks, ncyc, row_bytes, quads, weights, r_count, phases, ov, lo, hi, out);
+    switch (phases[cyc].mode) {
+      case kRqFast:
+        dw_phase<R, kRqFast>(cyc, chunks, ncyc, row_bytes, quads, weights, r_count, phases, ov, lo, hi, out);
+        break;
+      case kRqWide:
+        dw_phase<R, kRqWide>(cyc, chunks, ncyc, row_bytes, quads, weights, r_count, phases, ov, lo, hi, out);
+        break;
+      default:
+        dw_phase<R, kRqGeneral>(cyc, chunks, ncyc, row_bytes, quads, weights, r_count, phases, ov, lo, hi, out);
+        break;
+    }
   }
 }
 
@@ -285,13 +350,14 @@ void qs8_dwconv_rows__avx512vnni(const ConvGeometry& g, const int8_t* in, const 
 
   // Phase constants. Position pos of phase cyc is channel (64 cyc + pos) % c.
   for (int cyc = 0; cyc < ncyc; ++cyc) {
-    bool fast = true;
+    bool fast = true, wide = true;
     for (int pos = 0; pos < 64; ++pos) {
       const int ch = (cyc * 64 + pos) % c;
       const int64_t b = acc_bound[ch];
       fast = fast && qs8_avx512::fast_requant_ok(rq, ch, 1, &b);
+      wide = wide && qs8_avx512::wide_requant_ok(rq, ch, 1, &b);
     }
-    phases[cyc].fast = fast;
+    phases[cyc].mode = fast ? kRqFast : wide ? kRqWide : kRqGeneral;
     for (int j = 0; j < 4; ++j) {
       alignas(64) int32_t init[16], mult[16], shift[16];
       int64_t bound[16];
@@ -311,6 +377,7 @@ void qs8_dwconv_rows__avx512vnni(const ConvGeometry& g, const int8_t* in, const 
       phases[cyc].init[j] = _mm512_load_si512(init);
       phases[cyc].rv[j] = qs8_avx512::requant_vec(lane_rq, 0, 16);
       if (fast) phases[cyc].fv[j] = qs8_avx512::fast_requant_vec(lane_rq, 0, 16, bound);
+      if (!fast && wide) phases[cyc].wv[j] = qs8_avx512::wide_requant_vec(lane_rq, 0, 16);
     }
   }
   const qs8_avx512::OutputVec ov = qs8_avx512::output_vec(rq);

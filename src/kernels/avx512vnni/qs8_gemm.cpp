@@ -47,9 +47,10 @@ void panel_bounds(const uint8_t* panel, int64_t* bound) {
 struct PanelRequant {
   qs8_avx512::RequantVec rv;
   qs8_avx512::FastRequantVec fv;
+  qs8_avx512::WideRequantVec wv;
   __m512i init;
   __mmask16 store_mask;
-  bool fast;
+  bool fast, wide;  // fast: every column takes the fast form; wide: the wide one
 };
 
 PanelRequant panel_requant(const QS8Requant& rq, const uint8_t* panel, int c0, int cols) {
@@ -60,6 +61,8 @@ PanelRequant panel_requant(const QS8Requant& rq, const uint8_t* panel, int c0, i
   // The general constants always (a pair with one slow panel runs both on them).
   p.rv = qs8_avx512::requant_vec(rq, c0, cols);
   if (p.fast) p.fv = qs8_avx512::fast_requant_vec(rq, c0, cols, bound);
+  p.wide = qs8_avx512::wide_requant_ok(rq, c0, cols, bound);
+  if (p.wide) p.wv = qs8_avx512::wide_requant_vec(rq, c0, cols);  // also for a fast panel: its pair may be wide
   const __m512i bias = _mm512_loadu_si512(panel);
   const __m512i colsum = _mm512_loadu_si512(panel + 64);
   p.init = _mm512_sub_epi32(
@@ -86,12 +89,13 @@ void offset_rows(const int8_t* in, int rows, int k, int kp, uint8_t* xb) {
 }
 
 // Epilogue kinds of a panel (pair): the general form, the fast one, the fast one without
-// left shifts (qs8_avx512::no_left_shift).
-constexpr int kRqGeneral = 0, kRqFast = 1, kRqFastNoLeft = 2;
+// left shifts (qs8_avx512::no_left_shift), the wide one.
+constexpr int kRqGeneral = 0, kRqFast = 1, kRqFastNoLeft = 2, kRqWide = 3;
 
 template <int kRq>
 inline __m512i rq_vec(__m512i acc, const PanelRequant& pr, const qs8_avx512::OutputVec& ov) {
   if constexpr (kRq == kRqGeneral) return qs8_avx512::finish(acc, pr.rv, ov);
+  else if constexpr (kRq == kRqWide) return qs8_avx512::wide_requant(acc, pr.wv);
   else return qs8_avx512::fast_requant<kRq == kRqFast>(acc, pr.fv);
 }
 
@@ -270,11 +274,15 @@ void qs8_gemm_8x32c4__avx512vnni(int m_begin, int m_end, int n_begin, int n_end,
             gemm_panels<2, kRqFastNoLeft>(rows, xb, kp, panel, pbytes, o, size_t(n), pr, ov, lo8, hi8);
           else
             gemm_panels<2, kRqFast>(rows, xb, kp, panel, pbytes, o, size_t(n), pr, ov, lo8, hi8);
+        } else if (pr[0].wide && pr[1].wide) {
+          gemm_panels<2, kRqWide>(rows, xb, kp, panel, pbytes, o, size_t(n), pr, ov, lo8, hi8);
         } else {
           gemm_panels<2, kRqGeneral>(rows, xb, kp, panel, pbytes, o, size_t(n), pr, ov, lo8, hi8);
         }
       } else if (pr[0].fast) {
         gemm_panels<1, kRqFast>(rows, xb, kp, panel, pbytes, o, size_t(n), pr, ov, lo8, hi8);
+      } else if (pr[0].wide) {
+        gemm_panels<1, kRqWide>(rows, xb, kp, panel, pbytes, o, size_t(n), pr, ov, lo8, hi8);
       } else {
         gemm_panels<1, kRqGeneral>(rows, xb, kp, panel, pbytes, o, size_t(n), pr, ov, lo8, hi8);
       }

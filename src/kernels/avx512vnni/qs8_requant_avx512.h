@@ -203,6 +203,96 @@ inline __m512i fast_requant(__m512i acc, const FastRequantVec& f) {
   return _mm512_srav_epi32(h, f.right);
 }
 
+// ---------------------------------------------------------------------------------------
+// Wide path: the same arithmetic on 64-bit lanes, for the vectors the fast path refuses
+// (channels with shifts below -22, or huge biases: "dead" channels of depthwise layers and
+// expansions, which would otherwise send 64 channels at a time to the general form).
+// The ref's high multiply is h = floor((x m + 2^30) / 2^31) for either sign of x m (its
+// nudge and truncation toward zero give the same), and its rounding divide by 2^e is
+// floor((h + 2^(e-1) - [h < 0]) / 2^e) for e >= 1. Nested floors merge:
+//   requant = floor((x m + 2^30 + [e >= 1] (2^(30+e) - [x < 0] 2^31)) / 2^(31+e)),
+// taking [x < 0] for [h < 0] (they differ only where h = 0, and both then give 0). With
+// m in [0, 2^31) and x any int32 the numerator stays within +-2^63, so one 64-bit arithmetic
+// shift gives it exactly for every e in [0, 31]. Limits: multiplier >= 0; a left shift s must
+// keep x = acc << s exact; for e = 0, |requant| <= bound + 1 must leave room for the zero
+// point (for e >= 1, |requant| <= 2^30 + 1 whatever acc).
+struct WideRequantVec {
+  __m512i m_even, m_odd;      // multipliers of even / odd channels in the low dwords
+  __m512i rnd_even, rnd_odd;  // 2^30 + [e >= 1] 2^(30+e), int64 per channel
+  __m512i sh_even, sh_odd;    // 31 + e, int64 per channel
+  __m512i left, zero_point;   // max(shift, 0); output zero point
+  __mmask8 neg_even, neg_odd; // channels with e >= 1
+};
+
+inline bool wide_lane_ok(int32_t m, int s, int64_t bound) {
+  if (m < 0 || s < -31 || s > 31) return false;
+  const int64_t room = (int64_t(1) << 31) - 258;
+  if (s > 0) return bound >= 0 && bound < (int64_t(1) << 31) && ((bound + 1) << s) <= room;
+  return s < 0 || (bound >= 0 && bound <= room);
+}
+
+inline bool wide_requant_ok(const QS8Requant& rq, int c, int count, const int64_t* bound) {
+  for (int i = 0; i < count; ++i)
+    if (!wide_lane_ok(rq.multiplier[c + i], rq.shift[c + i], bound[i])) return false;
+  return true;
+}
+
+// Channels [c, c + count) of rq (count in [1, 16], wide_requant_ok() true for them); lanes
+// past count give 0 + zp.
+inline WideRequantVec wide_requant_vec(const QS8Requant& rq, int c, int count) {
+  alignas(64) int64_t rnd[16], sh[16];
+  alignas(64) int32_t mult[16], left[16];
+  unsigned neg = 0;
+  for (int i = 0; i < 16; ++i) {
+    const bool live = i < count;
+    const int s = live ? rq.shift[c + i] : 0;
+    const int e = s < 0 ? -s : 0;
+    mult[i] = live ? rq.multiplier[c + i] : 0;
+    left[i] = s > 0 ? s : 0;
+    rnd[i] = (int64_t(1) << 30) + (e >= 1 ? int64_t(1) << (30 + e) : 0);
+    sh[i] = 31 + e;
+    if (e >= 1) neg |= 1u << i;
+  }
+  WideRequantVec w;
+  const __m512i m = _mm512_load_si512(mult);
+  const __m512i even = _mm512_setr_epi64(0, 2, 4, 6, 8, 10, 12, 14);
+  const __m512i odd = _mm512_setr_epi64(1, 3, 5, 7, 9, 11, 13, 15);
+  const __m512i rlo = _mm512_load_si512(rnd), rhi = _mm512_load_si512(rnd + 8);
+  const __m512i slo = _mm512_load_si512(sh), shi = _mm512_load_si512(sh + 8);
+  w.m_even = m;
+  w.m_odd = _mm512_srli_epi64(m, 32);
+  w.rnd_even = _mm512_permutex2var_epi64(rlo, even, rhi);
+  w.rnd_odd = _mm512_permutex2var_epi64(rlo, odd, rhi);
+  w.sh_even = _mm512_permutex2var_epi64(slo, even, shi);
+  w.sh_odd = _mm512_permutex2var_epi64(slo, odd, shi);
+  w.left = _mm512_load_si512(left);
+  w.zero_point = _mm512_set1_epi32(rq.output_zero_point);
+  unsigned ne = 0, no = 0;
+  for (int i = 0; i < 8; ++i) {
+    ne |= ((neg >> (2 * i)) & 1u) << i;
+    no |= ((neg >> (2 * i + 1)) & 1u) << i;
+  }
+  w.neg_even = __mmask8(ne);
+  w.neg_odd = __mmask8(no);
+  return w;
+}
+
+// requant(acc) + output_zero_point on 16 lanes, not clamped (see above).
+inline __m512i wide_requant(__m512i acc, const WideRequantVec& w) {
+  const __m512i x = _mm512_sllv_epi32(acc, w.left);
+  const __m512i zero = _mm512_setzero_si512(), two31 = _mm512_set1_epi64(int64_t(1) << 31);
+  const __m512i qe = _mm512_mul_epi32(x, w.m_even);
+  const __m512i qo = _mm512_mul_epi32(_mm512_shuffle_epi32(x, _MM_PERM_CDAB), w.m_odd);
+  __m512i pe = _mm512_add_epi64(qe, w.rnd_even), po = _mm512_add_epi64(qo, w.rnd_odd);
+  // [x < 0] from the product's sign: with m = 0 the term is skipped, and the result is 0
+  // either way.
+  pe = _mm512_mask_sub_epi64(pe, _mm512_mask_cmplt_epi64_mask(w.neg_even, qe, zero), pe, two31);
+  po = _mm512_mask_sub_epi64(po, _mm512_mask_cmplt_epi64_mask(w.neg_odd, qo, zero), po, two31);
+  const __m512i re = _mm512_srav_epi64(pe, w.sh_even), ro = _mm512_srav_epi64(po, w.sh_odd);
+  const __m512i h = _mm512_mask_shuffle_epi32(re, __mmask16(0xAAAA), ro, _MM_PERM_CDAB);
+  return _mm512_add_epi32(h, w.zero_point);
+}
+
 // 16 int32 lanes -> 16 int8 (saturating), clamped to [lo, hi]. Saturation then clamp equals
 // the clamp, as -128 <= lo <= hi <= 127.
 inline __m128i pack16_clamp(__m512i v, __m128i lo, __m128i hi) {
