@@ -285,7 +285,7 @@ void bench_qs8(benchmark::State& state, const QS8Kernels* t, Layer l, int count)
   switch (l.kind) {
     case Layer::kGemm: {
       packed.resize(t->gemm.packed_bytes(g.out_c, g.in_c));
-      t->gemm.pack(g.out_c, g.in_c, w_fc.data(), b_fc.data(), packed.data());
+      t->gemm.pack(g.out_c, g.in_c, w_fc.data(), b_fc.data(), r.rq, packed.data());
       break;
     }
     case Layer::kConv: {
@@ -299,7 +299,7 @@ void bench_qs8(benchmark::State& state, const QS8Kernels* t, Layer l, int count)
       const auto w = random_s8(size_t(k) * k * g.in_c, 1);
       const auto b = random_bias(g.in_c, 2);
       packed.resize(t->dwconv.packed_bytes(g.in_c, k, k));
-      t->dwconv.pack(g.in_c, k, k, w.data(), b.data(), packed.data());
+      t->dwconv.pack(g.in_c, k, k, w.data(), b.data(), r.rq, packed.data());
       break;
     }
     default:

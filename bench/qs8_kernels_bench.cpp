@@ -94,8 +94,8 @@ void bench_gemm(benchmark::State& state, const QS8Kernels* t, GemmShape s, bool 
   const auto w = random_s8(size_t(s.n) * s.k, 1);
   const auto bias = random_bias(s.n, 2);
   std::vector<uint8_t> packed(t->gemm.packed_bytes(s.n, s.k));
-  t->gemm.pack(s.n, s.k, w.data(), bias.data(), packed.data());
   const Requant r(s.n);
+  t->gemm.pack(s.n, s.k, w.data(), bias.data(), r.rq, packed.data());
   Buffers b(size_t(s.m) * s.k, size_t(s.m) * s.n, cold);
   size_t i = 0;
   for (auto _ : state) {
@@ -130,8 +130,8 @@ void bench_dwconv(benchmark::State& state, const QS8Kernels* t, DwShape s, bool 
   const auto w = random_s8(size_t(s.k) * s.k * s.c, 1);
   const auto bias = random_bias(s.c, 2);
   std::vector<uint8_t> packed(t->dwconv.packed_bytes(s.c, s.k, s.k));
-  t->dwconv.pack(s.c, s.k, s.k, w.data(), bias.data(), packed.data());
   const Requant r(s.c);
+  t->dwconv.pack(s.c, s.k, s.k, w.data(), bias.data(), r.rq, packed.data());
   const size_t out_n = size_t(g.out_h) * g.out_w * s.c;
   Buffers b(size_t(s.h) * s.w * s.c, out_n, cold);
   size_t i = 0;

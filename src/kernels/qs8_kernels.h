@@ -47,7 +47,9 @@ struct QS8Requant {
 // convolutions (m = pixels). Rows of `in` have stride k, rows of `out` stride n.
 struct QS8GemmKernel {
   size_t (*packed_bytes)(int n, int k);
-  void (*pack)(int n, int k, const int8_t* w_nk, const int32_t* bias, void* packed);
+  // rq: the requantization that run() will get (a kernel may prepare its constants here).
+  void (*pack)(int n, int k, const int8_t* w_nk, const int32_t* bias, const QS8Requant& rq,
+               void* packed);
   // Rows [m_begin, m_end), columns [n_begin, n_end) (n_begin a multiple of n_tile; n_end a
   // multiple of n_tile or n).
   void (*run)(int m_begin, int m_end, int n_begin, int n_end, int n, int k, const int8_t* in,
@@ -60,8 +62,9 @@ struct QS8GemmKernel {
 // contributes 0 after the offset).
 struct QS8DwconvKernel {
   size_t (*packed_bytes)(int c, int kernel_h, int kernel_w);
+  // rq: the requantization that run() will get (a kernel may prepare its constants here).
   void (*pack)(int c, int kernel_h, int kernel_w, const int8_t* w_hwc, const int32_t* bias,
-               void* packed);
+               const QS8Requant& rq, void* packed);
   void (*run)(const ConvGeometry& g, const int8_t* in, const void* packed, int8_t* out,
               const QS8Requant& rq, int oy_begin, int oy_end);
 };

@@ -12,12 +12,13 @@ namespace elite {
 
 // Reference kernels (src/kernels/qs8_ref/).
 size_t qs8_gemm_packed_bytes__ref(int n, int k);
-void qs8_gemm_pack__ref(int n, int k, const int8_t* w_nk, const int32_t* bias, void* packed);
+void qs8_gemm_pack__ref(int n, int k, const int8_t* w_nk, const int32_t* bias,
+                        const QS8Requant& rq, void* packed);
 void qs8_gemm__ref(int m_begin, int m_end, int n_begin, int n_end, int n, int k,
                    const int8_t* in, const void* packed, int8_t* out, const QS8Requant& rq);
 size_t qs8_dwconv_packed_bytes__ref(int c, int kernel_h, int kernel_w);
 void qs8_dwconv_pack__ref(int c, int kernel_h, int kernel_w, const int8_t* w_hwc,
-                          const int32_t* bias, void* packed);
+                          const int32_t* bias, const QS8Requant& rq, void* packed);
 void qs8_dwconv__ref(const ConvGeometry& g, const int8_t* in, const void* packed, int8_t* out,
                      const QS8Requant& rq, int oy_begin, int oy_end);
 size_t qs8_conv_packed_bytes__ref(int out_c, int kernel_h, int kernel_w, int in_c);
@@ -43,12 +44,13 @@ void qs8_dequantize_u8_f32__ref(size_t n, const uint8_t* in, float* out, float s
 
 // AVX2 kernels (src/kernels/avx2/qs8_*.cpp).
 size_t qs8_gemm_packed_bytes__avx2(int n, int k);
-void qs8_gemm_pack__avx2(int n, int k, const int8_t* w_nk, const int32_t* bias, void* packed);
+void qs8_gemm_pack__avx2(int n, int k, const int8_t* w_nk, const int32_t* bias,
+                        const QS8Requant& rq, void* packed);
 void qs8_gemm_6x16__avx2(int m_begin, int m_end, int n_begin, int n_end, int n, int k,
                          const int8_t* in, const void* packed, int8_t* out, const QS8Requant& rq);
 size_t qs8_dwconv_packed_bytes__avx2(int c, int kernel_h, int kernel_w);
 void qs8_dwconv_pack__avx2(int c, int kernel_h, int kernel_w, const int8_t* w_hwc,
-                           const int32_t* bias, void* packed);
+                           const int32_t* bias, const QS8Requant& rq, void* packed);
 void qs8_dwconv_16c__avx2(const ConvGeometry& g, const int8_t* in, const void* packed,
                           int8_t* out, const QS8Requant& rq, int oy_begin, int oy_end);
 size_t qs8_conv_packed_bytes__avx2(int out_c, int kernel_h, int kernel_w, int in_c);
@@ -75,7 +77,8 @@ void qs8_requantize_u8_s8__avx2(size_t n, const uint8_t* in, int8_t* out,
 void qs8_softmax__lut(int n, const int8_t* in, int8_t* out, const QS8SoftmaxParams& p);
 // VNNI GEMM packing (plain C++, src/kernels/qs8_vnni_gemm_pack.cpp), shared by both VNNI GEMMs.
 size_t qs8_gemm_packed_bytes__vnni(int n, int k);
-void qs8_gemm_pack__vnni(int n, int k, const int8_t* w_nk, const int32_t* bias, void* packed);
+void qs8_gemm_pack__vnni(int n, int k, const int8_t* w_nk, const int32_t* bias,
+                         const QS8Requant& rq, void* packed);
 void qs8_gemm_6x16c4__avxvnni(int m_begin, int m_end, int n_begin, int n_end, int n, int k,
                               const int8_t* in, const void* packed, int8_t* out,
                               const QS8Requant& rq);
@@ -89,9 +92,13 @@ void qs8_conv_pack__avx512vnni(int out_c, int kernel_h, int kernel_w, int in_c,
                                const int8_t* w_ohwi, const int32_t* bias, void* packed);
 void qs8_conv_8x32c4__avx512vnni(const ConvGeometry& g, const int8_t* in, const void* packed,
                                  int8_t* out, const QS8Requant& rq, int oy_begin, int oy_end);
+// The VNNI panels, then per-panel requantization constants made from rq at pack time.
+size_t qs8_gemm_packed_bytes__avx512vnni(int n, int k);
+void qs8_gemm_pack__avx512vnni(int n, int k, const int8_t* w_nk, const int32_t* bias,
+                               const QS8Requant& rq, void* packed);
 size_t qs8_dwconv_packed_bytes__avx512vnni(int c, int kernel_h, int kernel_w);
 void qs8_dwconv_pack__avx512vnni(int c, int kernel_h, int kernel_w, const int8_t* w_hwc,
-                                 const int32_t* bias, void* packed);
+                                 const int32_t* bias, const QS8Requant& rq, void* packed);
 void qs8_dwconv_rows__avx512vnni(const ConvGeometry& g, const int8_t* in, const void* packed,
                                  int8_t* out, const QS8Requant& rq, int oy_begin, int oy_end);
 

@@ -30,7 +30,8 @@ size_t qs8_gemm_packed_bytes__vnni(int n, int k) {
   return size_t((n + kNr - 1) / kNr) * panel_bytes(k);
 }
 
-void qs8_gemm_pack__vnni(int n, int k, const int8_t* w_nk, const int32_t* bias, void* packed) {
+void qs8_gemm_pack__vnni(int n, int k, const int8_t* w_nk, const int32_t* bias,
+                         const QS8Requant& /*rq: unused*/, void* packed) {
   const int kp = k4(k);
   uint8_t* p = static_cast<uint8_t*>(packed);
   for (int c0 = 0; c0 < n; c0 += kNr, p += panel_bytes(k)) {

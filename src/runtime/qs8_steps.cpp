@@ -117,11 +117,14 @@ Status Executor::prepare_qs8(const QS8Kernels* kernels) {
         quantized_activation_range(op.activation, out_scale, out_zp, -128, 127, &s.rq.out_min,
                                    &s.rq.out_max);
         auto alloc = [&](size_t bytes) { s.packed.resize((bytes + 3) / 4); };
+        QS8Requant pack_rq = s.rq;  // as run() will see it (src/kernels/qs8_kernels.h)
+        pack_rq.multiplier = s.multiplier.data();
+        pack_rq.shift = s.shift.data();
         if (dw) {
           s.kind = QStep::Kind::kDwconv;
           alloc(kr.dwconv.packed_bytes(gm.out_c, gm.kernel_h, gm.kernel_w));
           kr.dwconv.pack(gm.out_c, gm.kernel_h, gm.kernel_w, op.qweights.data(), op.qbias.data(),
-                         s.packed.data());
+                         pack_rq, s.packed.data());
         } else if (gm.kernel_h == 1 && gm.kernel_w == 1 && gm.stride_h == 1 &&
                    gm.stride_w == 1) {
           s.kind = QStep::Kind::kGemm;
@@ -129,7 +132,7 @@ Status Executor::prepare_qs8(const QS8Kernels* kernels) {
           s.n = gm.out_c;
           s.k = gm.in_c;
           alloc(kr.gemm.packed_bytes(s.n, s.k));
-          kr.gemm.pack(s.n, s.k, op.qweights.data(), op.qbias.data(), s.packed.data());
+          kr.gemm.pack(s.n, s.k, op.qweights.data(), op.qbias.data(), pack_rq, s.packed.data());
         } else {
           s.kind = QStep::Kind::kConv;
           alloc(kr.conv.packed_bytes(gm.out_c, gm.kernel_h, gm.kernel_w, gm.in_c));

@@ -112,13 +112,13 @@ json run(const json& j) {
     std::vector<int8_t> out(size_t(g.out_h) * g.out_w * out_c);
     if (dw) {
       std::vector<uint8_t> packed(k.dwconv.packed_bytes(out_c, g.kernel_h, g.kernel_w));
-      k.dwconv.pack(out_c, g.kernel_h, g.kernel_w, w.data(), bias.data(), packed.data());
+      k.dwconv.pack(out_c, g.kernel_h, g.kernel_w, w.data(), bias.data(), rq, packed.data());
       k.dwconv.run(g, in.data(), packed.data(), out.data(), rq, 0, g.out_h);
     } else if (g.kernel_h == 1 && g.kernel_w == 1 && g.stride_h == 1 && g.stride_w == 1) {
       // 1x1 stride 1: the GEMM kernel, rows split in two ranges to exercise ranges.
       const int m = g.out_h * g.out_w;
       std::vector<uint8_t> packed(k.gemm.packed_bytes(out_c, g.in_c));
-      k.gemm.pack(out_c, g.in_c, w.data(), bias.data(), packed.data());
+      k.gemm.pack(out_c, g.in_c, w.data(), bias.data(), rq, packed.data());
       k.gemm.run(0, m / 2, 0, out_c, out_c, g.in_c, in.data(), packed.data(), out.data(), rq);
       k.gemm.run(m / 2, m, 0, out_c, out_c, g.in_c, in.data(), packed.data(), out.data(), rq);
     } else {

@@ -170,8 +170,8 @@ void check_gemm(const QS8Kernels& t, std::mt19937& rng, int m, int n, int k, boo
   SCOPED_TRACE(info.str());
 
   std::vector<uint8_t> pr(ref().gemm.packed_bytes(n, k)), pf(t.gemm.packed_bytes(n, k));
-  ref().gemm.pack(n, k, w.data(), bias.data(), pr.data());
-  t.gemm.pack(n, k, w.data(), bias.data(), pf.data());
+  ref().gemm.pack(n, k, w.data(), bias.data(), rd.rq, pr.data());
+  t.gemm.pack(n, k, w.data(), bias.data(), rd.rq, pf.data());
   const size_t out_n = size_t(m) * n;
 
   // Full range.
@@ -260,8 +260,8 @@ TEST(QS8FastKernels, GemmRequantCorners) {
       rq.multiplier = mult.data();
       rq.shift = shift.data();
       std::vector<uint8_t> pr(ref().gemm.packed_bytes(n, k)), pf(t->gemm.packed_bytes(n, k));
-      ref().gemm.pack(n, k, w.data(), bias.data(), pr.data());
-      t->gemm.pack(n, k, w.data(), bias.data(), pf.data());
+      ref().gemm.pack(n, k, w.data(), bias.data(), rq, pr.data());
+      t->gemm.pack(n, k, w.data(), bias.data(), rq, pf.data());
       const size_t out_n = size_t(m) * n;
       auto want = guarded(out_n), got = guarded(out_n);
       ref().gemm.run(0, m, 0, n, n, k, in.data(), pr.data(), want.data(), rq);
@@ -310,8 +310,8 @@ TEST(QS8FastKernels, GemmFastRequantEdges) {
         rq.multiplier = mult.data();
         rq.shift = shift.data();
         std::vector<uint8_t> pr(ref().gemm.packed_bytes(n, k)), pf(t->gemm.packed_bytes(n, k));
-        ref().gemm.pack(n, k, w.data(), bias.data(), pr.data());
-        t->gemm.pack(n, k, w.data(), bias.data(), pf.data());
+        ref().gemm.pack(n, k, w.data(), bias.data(), rq, pr.data());
+        t->gemm.pack(n, k, w.data(), bias.data(), rq, pf.data());
         const size_t out_n = size_t(m) * n;
         auto want = guarded(out_n), got = guarded(out_n);
         ref().gemm.run(0, m, 0, n, n, k, in.data(), pr.data(), want.data(), rq);
@@ -354,8 +354,8 @@ TEST(QS8FastKernels, GemmFastRequantDoubledEdges) {
       rq.multiplier = mult.data();
       rq.shift = shift.data();
       std::vector<uint8_t> pr(ref().gemm.packed_bytes(n, k)), pf(t->gemm.packed_bytes(n, k));
-      ref().gemm.pack(n, k, w.data(), bias.data(), pr.data());
-      t->gemm.pack(n, k, w.data(), bias.data(), pf.data());
+      ref().gemm.pack(n, k, w.data(), bias.data(), rq, pr.data());
+      t->gemm.pack(n, k, w.data(), bias.data(), rq, pf.data());
       const size_t out_n = size_t(m) * n;
       auto want = guarded(out_n), got = guarded(out_n);
       ref().gemm.run(0, m, 0, n, n, k, in.data(), pr.data(), want.data(), rq);
@@ -395,8 +395,8 @@ TEST(QS8FastKernels, GemmWideRequant) {
       rq.multiplier = mult.data();
       rq.shift = shift.data();
       std::vector<uint8_t> pr(ref().gemm.packed_bytes(n, k)), pf(t->gemm.packed_bytes(n, k));
-      ref().gemm.pack(n, k, w.data(), bias.data(), pr.data());
-      t->gemm.pack(n, k, w.data(), bias.data(), pf.data());
+      ref().gemm.pack(n, k, w.data(), bias.data(), rq, pr.data());
+      t->gemm.pack(n, k, w.data(), bias.data(), rq, pf.data());
       const size_t out_n = size_t(m) * n;
       auto want = guarded(out_n), got = guarded(out_n);
       ref().gemm.run(0, m, 0, n, n, k, in.data(), pr.data(), want.data(), rq);
@@ -511,8 +511,8 @@ TEST(QS8FastKernels, DeadChannels) {
         rq.multiplier = d.mult.data();
         rq.shift = d.shift.data();
         std::vector<uint8_t> pr(ref().gemm.packed_bytes(n, k)), pf(t->gemm.packed_bytes(n, k));
-        ref().gemm.pack(n, k, w.data(), d.bias.data(), pr.data());
-        t->gemm.pack(n, k, w.data(), d.bias.data(), pf.data());
+        ref().gemm.pack(n, k, w.data(), d.bias.data(), rq, pr.data());
+        t->gemm.pack(n, k, w.data(), d.bias.data(), rq, pf.data());
         const size_t out_n = size_t(m) * n;
         auto want = guarded(out_n), got = guarded(out_n);
         ref().gemm.run(0, m, 0, n, n, k, in.data(), pr.data(), want.data(), rq);
@@ -532,8 +532,8 @@ TEST(QS8FastKernels, DeadChannels) {
         rq.shift = d.shift.data();
         std::vector<uint8_t> pr(ref().dwconv.packed_bytes(c, 3, 3));
         std::vector<uint8_t> pf(t->dwconv.packed_bytes(c, 3, 3));
-        ref().dwconv.pack(c, 3, 3, w.data(), d.bias.data(), pr.data());
-        t->dwconv.pack(c, 3, 3, w.data(), d.bias.data(), pf.data());
+        ref().dwconv.pack(c, 3, 3, w.data(), d.bias.data(), rq, pr.data());
+        t->dwconv.pack(c, 3, 3, w.data(), d.bias.data(), rq, pf.data());
         SCOPED_TRACE(std::string(t->isa) + " dwconv round " + std::to_string(round));
         compare_conv(rng, g, in, ref().dwconv.run, pr.data(), t->dwconv.run, pf.data(), rq);
       }
@@ -550,8 +550,8 @@ void check_dwconv(const QS8Kernels& t, std::mt19937& rng, const ConvGeometry& g)
   SCOPED_TRACE(std::string(t.isa) + " dwconv " + describe(g) + rd.text);
   std::vector<uint8_t> pr(ref().dwconv.packed_bytes(c, g.kernel_h, g.kernel_w));
   std::vector<uint8_t> pf(t.dwconv.packed_bytes(c, g.kernel_h, g.kernel_w));
-  ref().dwconv.pack(c, g.kernel_h, g.kernel_w, w.data(), bias.data(), pr.data());
-  t.dwconv.pack(c, g.kernel_h, g.kernel_w, w.data(), bias.data(), pf.data());
+  ref().dwconv.pack(c, g.kernel_h, g.kernel_w, w.data(), bias.data(), rd.rq, pr.data());
+  t.dwconv.pack(c, g.kernel_h, g.kernel_w, w.data(), bias.data(), rd.rq, pf.data());
   compare_conv(rng, g, in, ref().dwconv.run, pr.data(), t.dwconv.run, pf.data(), rd.rq);
   ++g_dw_cases;
 }

@@ -188,7 +188,7 @@ TEST(QS8Kernels, ConvRowSplitAndGemmAgree) {
     K().conv.run(g, in.data(), pc.data(), b.data(), rq, 0, 2);
     K().conv.run(g, in.data(), pc.data(), b.data(), rq, 2, 5);
     std::vector<uint8_t> pg(K().gemm.packed_bytes(g.out_c, c));
-    K().gemm.pack(g.out_c, c, w.data(), bias.data(), pg.data());
+    K().gemm.pack(g.out_c, c, w.data(), bias.data(), rq, pg.data());
     K().gemm.run(0, 35, 0, g.out_c, g.out_c, c, in.data(), pg.data(), d.data(), rq);
     EXPECT_EQ(a, b) << c;
     EXPECT_EQ(a, d) << c;
@@ -208,7 +208,7 @@ TEST(QS8Kernels, ConstantWeightsGiveRequantizedBias) {
   rq.output_zero_point = -5, rq.multiplier = mult.data(), rq.shift = shift.data(),
   rq.out_min = -5, rq.out_max = 100;
   std::vector<uint8_t> packed(K().dwconv.packed_bytes(c, 3, 3));
-  K().dwconv.pack(c, 3, 3, w.data(), bias.data(), packed.data());
+  K().dwconv.pack(c, 3, 3, w.data(), bias.data(), rq, packed.data());
   std::vector<int8_t> out(36);
   K().dwconv.run(g, in.data(), packed.data(), out.data(), rq, 0, 3);
   for (int p = 0; p < 9; ++p) {

@@ -214,7 +214,7 @@ size_t qs8_dwconv_packed_bytes__avx2(int c, int kernel_h, int kernel_w) {
 }
 
 void qs8_dwconv_pack__avx2(int c, int kernel_h, int kernel_w, const int8_t* w_hwc,
-                           const int32_t* bias, void* packed) {
+                           const int32_t* bias, const QS8Requant& /*rq: unused*/, void* packed) {
   const int T = kernel_h * kernel_w, pairs = tap_pairs(kernel_h, kernel_w);
   uint8_t* p = static_cast<uint8_t*>(packed);
   for (int c0 = 0; c0 < c; c0 += kC, p += group_bytes(kernel_h, kernel_w)) {

@@ -21,7 +21,8 @@
 // positions come out in order.
 //   packed: int32 bias[c], int32 wsum[c] (sum over taps), uint32 bound[c] (|acc| <= bound,
 //   saturated to 2^32 - 1), padding to a
-//   multiple of 64, then weights [kernel_h][nq][ncyc][4 zmm] as above (64-byte aligned offsets).
+//   multiple of 64, then weights [kernel_h][nq][ncyc][4 zmm] as above (64-byte aligned offsets),
+//   the AVX2 packing, and ncyc PhaseConsts made from rq at pack time.
 // Supported: c % 16 == 0 (every EfficientNet-lite depthwise layer), stride_w 1 or 2, kernel_w
 // <= 8; anything else (no EfficientNet-lite layer) runs the AVX2 kernel on its own packing,
 // appended to the buffer (depthwise weights are small).
@@ -44,8 +45,11 @@ namespace {
 struct Layout {
   bool fast;     // this kernel's path (else AVX2 on the appended packing)
   int nq, ncyc;  // tap groups per kernel row, chunk phases
-  size_t header, weights, avx2, total;  // byte sizes; avx2: offset of the AVX2 packing
+  // byte sizes; avx2: offset of the AVX2 packing; phases: of the phase constants
+  size_t header, weights, avx2, phases, total;
 };
+
+size_t phase_consts_bytes();  // sizeof(PhaseConsts), below
 
 Layout layout(int c, int kh, int kw) {
   Layout l{};
@@ -57,7 +61,8 @@ Layout layout(int c, int kh, int kw) {
     l.weights = size_t(kh) * l.nq * l.ncyc * 256;
   }
   l.avx2 = l.header + l.weights;
-  l.total = l.avx2 + qs8_dwconv_packed_bytes__avx2(c, kh, kw);
+  l.phases = l.avx2 + qs8_dwconv_packed_bytes__avx2(c, kh, kw);
+  l.total = l.phases + (l.fast ? size_t(l.ncyc) * phase_consts_bytes() : 0);
   return l;
 }
 
@@ -138,13 +143,19 @@ struct Workspace {
 // Requantization form of a phase: every channel allows the fast one, the wide one, or neither.
 enum RqMode { kRqGeneral, kRqFast, kRqWide };
 
+// Made at pack time from rq (making them per call cost ~6 us for 672 or 1152 channels),
+// copied into the aligned workspace per call.
 struct PhaseConsts {
   RqMode mode;
   __m512i init[4];
-  qs8_avx512::FastRequantVec fv[4];
-  qs8_avx512::WideRequantVec wv[4];
-  qs8_avx512::RequantVec rv[4];
+  union {  // the form of mode only
+    qs8_avx512::FastRequantVec fv[4];
+    qs8_avx512::WideRequantVec wv[4];
+    qs8_avx512::RequantVec rv[4];
+  };
 };
+
+size_t phase_consts_bytes() { return sizeof(PhaseConsts); }
 
 template <RqMode kMode>
 inline __m512i requant_pack(const __m512i* acc, const PhaseConsts& pc,
@@ -280,7 +291,7 @@ size_t qs8_dwconv_packed_bytes__avx512vnni(int c, int kernel_h, int kernel_w) {
 }
 
 void qs8_dwconv_pack__avx512vnni(int c, int kernel_h, int kernel_w, const int8_t* w_hwc,
-                                 const int32_t* bias, void* packed) {
+                                 const int32_t* bias, const QS8Requant& rq, void* packed) {
   const Layout l = layout(c, kernel_h, kernel_w);
   uint8_t* p = static_cast<uint8_t*>(packed);
   std::memset(p, 0, l.header);
@@ -299,7 +310,7 @@ void qs8_dwconv_pack__avx512vnni(int c, int kernel_h, int kernel_w, const int8_t
     std::memcpy(p + 4 * (size_t(c) + ch), &s, 4);
     std::memcpy(p + 4 * (size_t(2 * c) + ch), &bound, 4);
   }
-  qs8_dwconv_pack__avx2(c, kernel_h, kernel_w, w_hwc, bias, p + l.avx2);
+  qs8_dwconv_pack__avx2(c, kernel_h, kernel_w, w_hwc, bias, rq, p + l.avx2);
   if (!l.fast) return;
   int8_t* w = reinterpret_cast<int8_t*>(p + l.header);
   for (int ky = 0; ky < kernel_h; ++ky)
@@ -314,6 +325,46 @@ void qs8_dwconv_pack__avx512vnni(int c, int kernel_h, int kernel_w, const int8_t
             w[((r * l.ncyc + cyc) * 4 + j) * 64 + 16 * L + 4 * i + b] =
                 kx < kernel_w ? w_hwc[(size_t(ky) * kernel_w + kx) * c + ch] : int8_t(0);
           }
+
+  // Phase constants. Position pos of phase cyc is channel (64 cyc + pos) % c.
+  const int32_t* hb = reinterpret_cast<const int32_t*>(p);  // bias, wsum, bound as above
+  const int32_t* wsum = hb + c;
+  const uint32_t* acc_bound = reinterpret_cast<const uint32_t*>(hb + 2 * c);
+  const int ncyc = l.ncyc;
+  for (int cyc = 0; cyc < ncyc; ++cyc) {
+    PhaseConsts pc;
+    std::memset(static_cast<void*>(&pc), 0, sizeof(pc));
+    bool fast = true, wide = true;
+    for (int pos = 0; pos < 64; ++pos) {
+      const int ch = (cyc * 64 + pos) % c;
+      const int64_t b = acc_bound[ch];
+      fast = fast && qs8_avx512::fast_requant_ok(rq, ch, 1, &b);
+      wide = wide && qs8_avx512::wide_requant_ok(rq, ch, 1, &b);
+    }
+    pc.mode = fast ? kRqFast : wide ? kRqWide : kRqGeneral;
+    for (int j = 0; j < 4; ++j) {
+      alignas(64) int32_t init[16], mult[16], shift[16];
+      int64_t bound[16];
+      for (int L = 0; L < 4; ++L)
+        for (int i = 0; i < 4; ++i) {
+          const int ch = (cyc * 64 + 16 * L + 4 * j + i) % c;
+          // Wrapping int32 arithmetic (see the header): computed in uint32.
+          init[4 * L + i] = int32_t(uint32_t(hb[ch]) -
+                                    uint32_t(128 + rq.input_zero_point) * uint32_t(wsum[ch]));
+          mult[4 * L + i] = rq.multiplier[ch];
+          shift[4 * L + i] = rq.shift[ch];
+          bound[4 * L + i] = acc_bound[ch];
+        }
+      QS8Requant lane_rq = rq;
+      lane_rq.multiplier = mult;
+      lane_rq.shift = shift;
+      pc.init[j] = _mm512_load_si512(init);
+      if (fast) pc.fv[j] = qs8_avx512::fast_requant_vec(lane_rq, 0, 16, bound);
+      else if (wide) pc.wv[j] = qs8_avx512::wide_requant_vec(lane_rq, 0, 16);
+      else pc.rv[j] = qs8_avx512::requant_vec(lane_rq, 0, 16);
+    }
+    std::memcpy(p + l.phases + size_t(cyc) * sizeof(PhaseConsts), &pc, sizeof(pc));
+  }
 }
 
 void qs8_dwconv_rows__avx512vnni(const ConvGeometry& g, const int8_t* in, const void* packed,
@@ -326,9 +377,6 @@ void qs8_dwconv_rows__avx512vnni(const ConvGeometry& g, const int8_t* in, const 
     return;
   }
   if (oy_begin >= oy_end) return;
-  const int32_t* bias = reinterpret_cast<const int32_t*>(p);
-  const int32_t* wsum = bias + c;
-  const uint32_t* acc_bound = reinterpret_cast<const uint32_t*>(wsum + c);
   const __m512i* weights = reinterpret_cast<const __m512i*>(p + l.header);
   const int nq = l.nq, ncyc = l.ncyc, sw = g.stride_w;
   const int row_bytes = g.out_w * c, chunks = (row_bytes + 63) / 64;
@@ -348,38 +396,7 @@ void qs8_dwconv_rows__avx512vnni(const ConvGeometry& g, const int8_t* in, const 
   uint8_t* ring = src1 + src_bytes;
   std::vector<int> ring_row(size_t(kh), -1 << 30);  // input row held by each slot
 
-  // Phase constants. Position pos of phase cyc is channel (64 cyc + pos) % c.
-  for (int cyc = 0; cyc < ncyc; ++cyc) {
-    bool fast = true, wide = true;
-    for (int pos = 0; pos < 64; ++pos) {
-      const int ch = (cyc * 64 + pos) % c;
-      const int64_t b = acc_bound[ch];
-      fast = fast && qs8_avx512::fast_requant_ok(rq, ch, 1, &b);
-      wide = wide && qs8_avx512::wide_requant_ok(rq, ch, 1, &b);
-    }
-    phases[cyc].mode = fast ? kRqFast : wide ? kRqWide : kRqGeneral;
-    for (int j = 0; j < 4; ++j) {
-      alignas(64) int32_t init[16], mult[16], shift[16];
-      int64_t bound[16];
-      for (int L = 0; L < 4; ++L)
-        for (int i = 0; i < 4; ++i) {
-          const int ch = (cyc * 64 + 16 * L + 4 * j + i) % c;
-          // Wrapping int32 arithmetic (see the header): computed in uint32.
-          init[4 * L + i] = int32_t(uint32_t(bias[ch]) -
-                                    uint32_t(128 + rq.input_zero_point) * uint32_t(wsum[ch]));
-          mult[4 * L + i] = rq.multiplier[ch];
-          shift[4 * L + i] = rq.shift[ch];
-          bound[4 * L + i] = acc_bound[ch];
-        }
-      QS8Requant lane_rq = rq;
-      lane_rq.multiplier = mult;
-      lane_rq.shift = shift;
-      phases[cyc].init[j] = _mm512_load_si512(init);
-      phases[cyc].rv[j] = qs8_avx512::requant_vec(lane_rq, 0, 16);
-      if (fast) phases[cyc].fv[j] = qs8_avx512::fast_requant_vec(lane_rq, 0, 16, bound);
-      if (!fast && wide) phases[cyc].wv[j] = qs8_avx512::wide_requant_vec(lane_rq, 0, 16);
-    }
-  }
+  std::memcpy(static_cast<void*>(phases), p + l.phases, size_t(ncyc) * sizeof(PhaseConsts));
   const qs8_avx512::OutputVec ov = qs8_avx512::output_vec(rq);
   const __m512i lo = _mm512_set1_epi8(int8_t(rq.out_min)), hi = _mm512_set1_epi8(int8_t(rq.out_max));
 

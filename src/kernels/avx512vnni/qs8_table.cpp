@@ -6,7 +6,7 @@ namespace elite {
 
 const QS8Kernels qs8_kernels__avx512vnni = {
     "avx512vnni",
-    {qs8_gemm_packed_bytes__vnni, qs8_gemm_pack__vnni, qs8_gemm_8x32c4__avx512vnni, 16},
+    {qs8_gemm_packed_bytes__avx512vnni, qs8_gemm_pack__avx512vnni, qs8_gemm_8x32c4__avx512vnni, 16},
     {qs8_dwconv_packed_bytes__avx512vnni, qs8_dwconv_pack__avx512vnni,
      qs8_dwconv_rows__avx512vnni},
     {qs8_conv_packed_bytes__avx512vnni, qs8_conv_pack__avx512vnni, qs8_conv_8x32c4__avx512vnni},

@@ -71,7 +71,7 @@ size_t qs8_dwconv_packed_bytes__ref(int c, int kernel_h, int kernel_w) {
 }
 
 void qs8_dwconv_pack__ref(int c, int kernel_h, int kernel_w, const int8_t* w_hwc,
-                          const int32_t* bias, void* packed) {
+                          const int32_t* bias, const QS8Requant& /*rq: unused*/, void* packed) {
   int32_t* b = static_cast<int32_t*>(packed);
   for (int ch = 0; ch < c; ++ch) b[ch] = bias ? bias[ch] : 0;
   std::memcpy(b + c, w_hwc, size_t(c) * kernel_h * kernel_w);

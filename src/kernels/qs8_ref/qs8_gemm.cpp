@@ -18,7 +18,8 @@ size_t qs8_gemm_packed_bytes__ref(int n, int k) {
   return sizeof(int32_t) * size_t(n) + size_t(n) * size_t(k);
 }
 
-void qs8_gemm_pack__ref(int n, int k, const int8_t* w_nk, const int32_t* bias, void* packed) {
+void qs8_gemm_pack__ref(int n, int k, const int8_t* w_nk, const int32_t* bias,
+                        const QS8Requant& /*rq: unused*/, void* packed) {
   int32_t* b = static_cast<int32_t*>(packed);
   for (int j = 0; j < n; ++j) b[j] = bias ? bias[j] : 0;
   std::memcpy(b + n, w_nk, size_t(n) * size_t(k));
