@@ -115,11 +115,15 @@ void build_patches(const ConvGeometry& g, const int8_t* in, int p0, int count, i
 // One panel's starting accumulators and requantization constants.
 struct PanelRq {
   qs8_avx512::FastRequantVec fv;
+  qs8_avx512::WideRequantVec wv;
   qs8_avx512::RequantVec rv;
   __m512i init;
   __mmask16 mask;
-  bool fast;
+  bool fast, wide;  // every channel takes the fast / the wide form
 };
+
+// Epilogue forms (qs8_requant_avx512.h).
+constexpr int kRqGeneral = 0, kRqFast = 1, kRqWide = 2;
 
 PanelRq panel_rq(const QS8Requant& rq, const int32_t* bias, const int32_t* colsum, int c0,
                  int count, int T) {
@@ -129,6 +133,8 @@ PanelRq panel_rq(const QS8Requant& rq, const int32_t* bias, const int32_t* colsu
   for (int j = 0; j < count; ++j) bound[j] = std::abs(int64_t(bias[c0 + j])) + int64_t(T) * 128 * 255;
   p.fast = qs8_avx512::fast_requant_ok(rq, c0, count, bound);
   if (p.fast) p.fv = qs8_avx512::fast_requant_vec(rq, c0, count, bound);
+  p.wide = qs8_avx512::wide_requant_ok(rq, c0, count, bound);
+  if (p.wide) p.wv = qs8_avx512::wide_requant_vec(rq, c0, count);
   // Always: a pair whose other panel is not fast runs the general form on both.
   p.rv = qs8_avx512::requant_vec(rq, c0, count);
   p.init = _mm512_sub_epi32(
@@ -159,16 +165,21 @@ inline void dp_pixel(__m512i& acc0, __m512i& acc1, const uint8_t* p, __m512i w0,
 // pixel r only). The four vectors pack into one: packs_epi32 / packs_epi16 saturate to int8
 // exactly as a direct int32 -> int8 saturation does, and leave, in each 128-bit lane L, the
 // dwords a[4L..4L+3], b[..], c[..], d[..]; the permute restores channel order.
-template <int NV, bool kFast>
+template <int NV, int kRq>
 inline void store_pixels(int rows, __m512i a, __m512i b, __m512i c, __m512i d, const PanelRq* pr,
                          const Epilogue& e, int8_t* o, size_t ldo, __mmask32 m, bool whole) {
   auto rq = [&](__m512i acc, const PanelRq& p) {
-    return kFast ? qs8_avx512::fast_requant(acc, p.fv) : qs8_avx512::finish(acc, p.rv, e.ov);
+    if constexpr (kRq == kRqFast) return qs8_avx512::fast_requant(acc, p.fv);
+    else if constexpr (kRq == kRqWide) return qs8_avx512::wide_requant(acc, p.wv);
+    else return qs8_avx512::finish(acc, p.rv, e.ov);
   };
-  const __m512i z = _mm512_setzero_si512();  // the absent second panel (NV == 1)
-  const __m512i ab = _mm512_packs_epi32(rq(a, pr[0]), NV == 2 ? rq(b, pr[1]) : z);
-  const __m512i cd =
-      rows == 2 ? _mm512_packs_epi32(rq(c, pr[0]), NV == 2 ? rq(d, pr[1]) : z) : ab;
+  __m512i rb = _mm512_setzero_si512(), rd = rb;  // the absent second panel (NV == 1)
+  if constexpr (NV == 2) {
+    rb = rq(b, pr[1]);
+    if (rows == 2) rd = rq(d, pr[1]);
+  }
+  const __m512i ab = _mm512_packs_epi32(rq(a, pr[0]), rb);
+  const __m512i cd = rows == 2 ? _mm512_packs_epi32(rq(c, pr[0]), rd) : ab;
   __m512i v = _mm512_permutexvar_epi32(e.order, _mm512_packs_epi16(ab, cd));
   v = _mm512_min_epi8(_mm512_max_epi8(v, e.lo8), e.hi8);
   if (rows == 2 && whole) {  // 32 channels, out_c == 32: both pixels are 64 contiguous bytes
@@ -182,7 +193,7 @@ inline void store_pixels(int rows, __m512i a, __m512i b, __m512i c, __m512i d, c
 // MR pixels (patches tp bytes apart) x NV panels (the second pbytes after w). Named
 // accumulators: GCC keeps them in registers, where an array costs a register copy per
 // accumulator and group. Rows past MR and the second panel when NV == 1 are dead code.
-template <int MR, int NV, bool kFast>
+template <int MR, int NV, int kRq>
 void conv_tile(const uint8_t* patch, size_t tp, const uint8_t* w, size_t pbytes, int groups,
                int8_t* out, size_t ldo, const PanelRq* pr, const Epilogue& e) {
   static_assert(MR >= 1 && MR <= 8 && (NV == 1 || NV == 2));
@@ -204,33 +215,33 @@ void conv_tile(const uint8_t* patch, size_t tp, const uint8_t* w, size_t pbytes,
   }
   const __mmask32 m = __mmask32(pr[0].mask) | (NV == 2 ? __mmask32(pr[1].mask) << 16 : 0);
   const bool whole = m == ~__mmask32(0) && ldo == 32;
-  store_pixels<NV, kFast>(MR > 1 ? 2 : 1, a0, b0, a1, b1, pr, e, out, ldo, m, whole);
+  store_pixels<NV, kRq>(MR > 1 ? 2 : 1, a0, b0, a1, b1, pr, e, out, ldo, m, whole);
   if constexpr (MR > 2)
-    store_pixels<NV, kFast>(MR > 3 ? 2 : 1, a2, b2, a3, b3, pr, e, out + 2 * ldo, ldo, m, whole);
+    store_pixels<NV, kRq>(MR > 3 ? 2 : 1, a2, b2, a3, b3, pr, e, out + 2 * ldo, ldo, m, whole);
   if constexpr (MR > 4)
-    store_pixels<NV, kFast>(MR > 5 ? 2 : 1, a4, b4, a5, b5, pr, e, out + 4 * ldo, ldo, m, whole);
+    store_pixels<NV, kRq>(MR > 5 ? 2 : 1, a4, b4, a5, b5, pr, e, out + 4 * ldo, ldo, m, whole);
   if constexpr (MR > 6)
-    store_pixels<NV, kFast>(MR > 7 ? 2 : 1, a6, b6, a7, b7, pr, e, out + 6 * ldo, ldo, m, whole);
+    store_pixels<NV, kRq>(MR > 7 ? 2 : 1, a6, b6, a7, b7, pr, e, out + 6 * ldo, ldo, m, whole);
 }
 
 // All pixels of a chunk for one panel or a pair.
-template <int NV, bool kFast>
+template <int NV, int kRq>
 void conv_panels(int pixels, const uint8_t* patches, size_t tp, const uint8_t* w, size_t pbytes,
                  int8_t* out, size_t ldo, const PanelRq* pr, const Epilogue& e) {
   const int groups = int(tp / 4);
   int r = 0;
   for (; r + kTileM <= pixels; r += kTileM)
-    conv_tile<kTileM, NV, kFast>(patches + r * tp, tp, w, pbytes, groups, out + r * ldo, ldo, pr, e);
+    conv_tile<kTileM, NV, kRq>(patches + r * tp, tp, w, pbytes, groups, out + r * ldo, ldo, pr, e);
   const uint8_t* pt = patches + r * tp;
   int8_t* o = out + r * ldo;
   switch (pixels - r) {
-    case 7: conv_tile<7, NV, kFast>(pt, tp, w, pbytes, groups, o, ldo, pr, e); break;
-    case 6: conv_tile<6, NV, kFast>(pt, tp, w, pbytes, groups, o, ldo, pr, e); break;
-    case 5: conv_tile<5, NV, kFast>(pt, tp, w, pbytes, groups, o, ldo, pr, e); break;
-    case 4: conv_tile<4, NV, kFast>(pt, tp, w, pbytes, groups, o, ldo, pr, e); break;
-    case 3: conv_tile<3, NV, kFast>(pt, tp, w, pbytes, groups, o, ldo, pr, e); break;
-    case 2: conv_tile<2, NV, kFast>(pt, tp, w, pbytes, groups, o, ldo, pr, e); break;
-    case 1: conv_tile<1, NV, kFast>(pt, tp, w, pbytes, groups, o, ldo, pr, e); break;
+    case 7: conv_tile<7, NV, kRq>(pt, tp, w, pbytes, groups, o, ldo, pr, e); break;
+    case 6: conv_tile<6, NV, kRq>(pt, tp, w, pbytes, groups, o, ldo, pr, e); break;
+    case 5: conv_tile<5, NV, kRq>(pt, tp, w, pbytes, groups, o, ldo, pr, e); break;
+    case 4: conv_tile<4, NV, kRq>(pt, tp, w, pbytes, groups, o, ldo, pr, e); break;
+    case 3: conv_tile<3, NV, kRq>(pt, tp, w, pbytes, groups, o, ldo, pr, e); break;
+    case 2: conv_tile<2, NV, kRq>(pt, tp, w, pbytes, groups, o, ldo, pr, e); break;
+    case 1: conv_tile<1, NV, kRq>(pt, tp, w, pbytes, groups, o, ldo, pr, e); break;
     default: break;
   }
 }
@@ -294,24 +305,31 @@ void qs8_conv_8x32c4__avx512vnni(const ConvGeometry& g, const int8_t* in, const 
   e.hi8 = _mm512_set1_epi8(int8_t(rq.out_max));
   e.order = _mm512_setr_epi32(0, 4, 8, 12, 1, 5, 9, 13, 2, 6, 10, 14, 3, 7, 11, 15);
   const size_t ldo = size_t(out_c);
+  // Panel constants once per call (not per chunk).
+  const int npanels = ocp / 16;
+  std::vector<PanelRq> prs(static_cast<size_t>(npanels));
+  for (int p = 0; p < npanels; ++p)
+    prs[size_t(p)] = panel_rq(rq, bias, colsum, 16 * p, std::min(16, out_c - 16 * p), T);
   for (int p0 = p_begin; p0 < p_end; p0 += chunk) {
     const int pixels = std::min(chunk, p_end - p0);
     build_patches(g, in, p0, pixels, tp, buf, upad);
     for (int c0 = 0; c0 < out_c; c0 += 32) {
       const uint8_t* w = wp + size_t(c0 / 16) * pbytes;
       int8_t* o = out + size_t(p0) * ldo + c0;
-      PanelRq pr[2];
-      pr[0] = panel_rq(rq, bias, colsum, c0, std::min(16, out_c - c0), T);
+      const PanelRq* pr = &prs[size_t(c0 / 16)];
       if (c0 + 16 < out_c) {
-        pr[1] = panel_rq(rq, bias, colsum, c0 + 16, std::min(16, out_c - c0 - 16), T);
         if (pr[0].fast && pr[1].fast)
-          conv_panels<2, true>(pixels, buf, tp, w, pbytes, o, ldo, pr, e);
+          conv_panels<2, kRqFast>(pixels, buf, tp, w, pbytes, o, ldo, pr, e);
+        else if (pr[0].wide && pr[1].wide)
+          conv_panels<2, kRqWide>(pixels, buf, tp, w, pbytes, o, ldo, pr, e);
         else
-          conv_panels<2, false>(pixels, buf, tp, w, pbytes, o, ldo, pr, e);
+          conv_panels<2, kRqGeneral>(pixels, buf, tp, w, pbytes, o, ldo, pr, e);
       } else if (pr[0].fast) {
-        conv_panels<1, true>(pixels, buf, tp, w, pbytes, o, ldo, pr, e);
+        conv_panels<1, kRqFast>(pixels, buf, tp, w, pbytes, o, ldo, pr, e);
+      } else if (pr[0].wide) {
+        conv_panels<1, kRqWide>(pixels, buf, tp, w, pbytes, o, ldo, pr, e);
       } else {
-        conv_panels<1, false>(pixels, buf, tp, w, pbytes, o, ldo, pr, e);
+        conv_panels<1, kRqGeneral>(pixels, buf, tp, w, pbytes, o, ldo, pr, e);
       }
     }
   }

@@ -117,7 +117,7 @@ struct FastRequantVec {
 
 // How the fast path treats one channel whose accumulators satisfy |acc| <= bound.
 //   kFast: the formula above.
-//   kZero: a "dead" channel (multiplier * 2^shift tiny, typically shift < -22 with a huge
+//   kZero: multiplier 0, or a "dead" channel (multiplier * 2^shift tiny, typically shift < -22 with a huge
 //     bias, beyond the formula's range) whose requantization is 0 for every such acc: with
 //     e = -shift >= 1 and bound * m + 2^31 < 2^(30+e), the ref's high multiply
 //     r1 = round(acc m / 2^31) has |r1| <= bound m / 2^31 + 1 < 2^(e-1), and the rounding
@@ -128,6 +128,9 @@ struct FastRequantVec {
 enum class LaneKind { kFast, kZero, kGeneral };
 
 inline LaneKind lane_kind(int32_t m, int s, int64_t bound) {
+  // Multiplier 0 (a channel whose scale is 0): the ref's high multiply is 0 for every acc,
+  // even a wrapped acc << s, so the result is exactly the zero point.
+  if (m == 0 && s >= -31 && s <= 31) return LaneKind::kZero;
   if (bound < 0 || bound >= (int64_t(1) << 31) || m < 0 || s < -31 || s > 31)
     return LaneKind::kGeneral;
   if (s > 0)  // left shift: 2 (acc << s) must stay exact, with room for the zero point
@@ -226,6 +229,7 @@ struct WideRequantVec {
 
 inline bool wide_lane_ok(int32_t m, int s, int64_t bound) {
   if (m < 0 || s < -31 || s > 31) return false;
+  if (m == 0) return true;  // x m = 0 for every x, even a wrapped acc << s
   const int64_t room = (int64_t(1) << 31) - 258;
   if (s > 0) return bound >= 0 && bound < (int64_t(1) << 31) && ((bound + 1) << s) <= room;
   return s < 0 || (bound >= 0 && bound <= room);
