@@ -146,6 +146,21 @@ std::vector<const QS8Kernels*> fast_tables() {
 
 const QS8Kernels& ref() { return qs8_kernels__ref; }
 
+// t's GEMM against the ref on one problem: both pack w / bias with rq, run all m rows and n
+// columns into guarded outputs, same_bytes() compares.
+::testing::AssertionResult gemm_same_as_ref(const QS8Kernels& t, int m, int n, int k,
+                                            const int8_t* in, const int8_t* w,
+                                            const int32_t* bias, const QS8Requant& rq) {
+  std::vector<uint8_t> pr(ref().gemm.packed_bytes(n, k)), pf(t.gemm.packed_bytes(n, k));
+  ref().gemm.pack(n, k, w, bias, rq, pr.data());
+  t.gemm.pack(n, k, w, bias, rq, pf.data());
+  const size_t out_n = size_t(m) * n;
+  auto want = guarded(out_n), got = guarded(out_n);
+  ref().gemm.run(0, m, 0, n, n, k, in, pr.data(), want.data(), rq);
+  t.gemm.run(0, m, 0, n, n, k, in, pf.data(), got.data(), rq);
+  return same_bytes(got, want, out_n, n);
+}
+
 // Splits [b, e) into random pieces.
 std::vector<int> random_splits(std::mt19937& rng, int b, int e) {
   std::vector<int> cuts{b};
@@ -259,15 +274,8 @@ TEST(QS8FastKernels, GemmRequantCorners) {
       rq.output_zero_point = rand_int(rng, -128, 127);
       rq.multiplier = mult.data();
       rq.shift = shift.data();
-      std::vector<uint8_t> pr(ref().gemm.packed_bytes(n, k)), pf(t->gemm.packed_bytes(n, k));
-      ref().gemm.pack(n, k, w.data(), bias.data(), rq, pr.data());
-      t->gemm.pack(n, k, w.data(), bias.data(), rq, pf.data());
-      const size_t out_n = size_t(m) * n;
-      auto want = guarded(out_n), got = guarded(out_n);
-      ref().gemm.run(0, m, 0, n, n, k, in.data(), pr.data(), want.data(), rq);
-      t->gemm.run(0, m, 0, n, n, k, in.data(), pf.data(), got.data(), rq);
-      ASSERT_TRUE(same_bytes(got, want, out_n, n)) << t->isa << (zero_w ? " zero" : " random")
-                                                   << " weights (column = corner index)";
+      ASSERT_TRUE(gemm_same_as_ref(*t, m, n, k, in.data(), w.data(), bias.data(), rq))
+          << t->isa << (zero_w ? " zero" : " random") << " weights (column = corner index)";
     }
   }
 }
@@ -309,14 +317,7 @@ TEST(QS8FastKernels, GemmFastRequantEdges) {
         rq.output_zero_point = zp_case == 0 ? 127 : zp_case == 1 ? -128 : rand_int(rng, -128, 127);
         rq.multiplier = mult.data();
         rq.shift = shift.data();
-        std::vector<uint8_t> pr(ref().gemm.packed_bytes(n, k)), pf(t->gemm.packed_bytes(n, k));
-        ref().gemm.pack(n, k, w.data(), bias.data(), rq, pr.data());
-        t->gemm.pack(n, k, w.data(), bias.data(), rq, pf.data());
-        const size_t out_n = size_t(m) * n;
-        auto want = guarded(out_n), got = guarded(out_n);
-        ref().gemm.run(0, m, 0, n, n, k, in.data(), pr.data(), want.data(), rq);
-        t->gemm.run(0, m, 0, n, n, k, in.data(), pf.data(), got.data(), rq);
-        ASSERT_TRUE(same_bytes(got, want, out_n, n))
+        ASSERT_TRUE(gemm_same_as_ref(*t, m, n, k, in.data(), w.data(), bias.data(), rq))
             << t->isa << " shift " << -e << " input_zp " << rq.input_zero_point << " output_zp "
             << rq.output_zero_point;
       }
@@ -353,14 +354,8 @@ TEST(QS8FastKernels, GemmFastRequantDoubledEdges) {
       rq.output_zero_point = rand_int(rng, -128, 127);
       rq.multiplier = mult.data();
       rq.shift = shift.data();
-      std::vector<uint8_t> pr(ref().gemm.packed_bytes(n, k)), pf(t->gemm.packed_bytes(n, k));
-      ref().gemm.pack(n, k, w.data(), bias.data(), rq, pr.data());
-      t->gemm.pack(n, k, w.data(), bias.data(), rq, pf.data());
-      const size_t out_n = size_t(m) * n;
-      auto want = guarded(out_n), got = guarded(out_n);
-      ref().gemm.run(0, m, 0, n, n, k, in.data(), pr.data(), want.data(), rq);
-      t->gemm.run(0, m, 0, n, n, k, in.data(), pf.data(), got.data(), rq);
-      ASSERT_TRUE(same_bytes(got, want, out_n, n)) << t->isa << " shift " << s;
+      ASSERT_TRUE(gemm_same_as_ref(*t, m, n, k, in.data(), w.data(), bias.data(), rq))
+          << t->isa << " shift " << s;
     }
   }
 }
@@ -394,14 +389,8 @@ TEST(QS8FastKernels, GemmWideRequant) {
       rq.output_zero_point = rand_int(rng, -128, 127);
       rq.multiplier = mult.data();
       rq.shift = shift.data();
-      std::vector<uint8_t> pr(ref().gemm.packed_bytes(n, k)), pf(t->gemm.packed_bytes(n, k));
-      ref().gemm.pack(n, k, w.data(), bias.data(), rq, pr.data());
-      t->gemm.pack(n, k, w.data(), bias.data(), rq, pf.data());
-      const size_t out_n = size_t(m) * n;
-      auto want = guarded(out_n), got = guarded(out_n);
-      ref().gemm.run(0, m, 0, n, n, k, in.data(), pr.data(), want.data(), rq);
-      t->gemm.run(0, m, 0, n, n, k, in.data(), pf.data(), got.data(), rq);
-      ASSERT_TRUE(same_bytes(got, want, out_n, n)) << t->isa << " trial " << trial;
+      ASSERT_TRUE(gemm_same_as_ref(*t, m, n, k, in.data(), w.data(), bias.data(), rq))
+          << t->isa << " trial " << trial;
     }
   }
 }
@@ -510,14 +499,8 @@ TEST(QS8FastKernels, DeadChannels) {
         in[0] = 0;  // one row away from the bound
         rq.multiplier = d.mult.data();
         rq.shift = d.shift.data();
-        std::vector<uint8_t> pr(ref().gemm.packed_bytes(n, k)), pf(t->gemm.packed_bytes(n, k));
-        ref().gemm.pack(n, k, w.data(), d.bias.data(), rq, pr.data());
-        t->gemm.pack(n, k, w.data(), d.bias.data(), rq, pf.data());
-        const size_t out_n = size_t(m) * n;
-        auto want = guarded(out_n), got = guarded(out_n);
-        ref().gemm.run(0, m, 0, n, n, k, in.data(), pr.data(), want.data(), rq);
-        t->gemm.run(0, m, 0, n, n, k, in.data(), pf.data(), got.data(), rq);
-        ASSERT_TRUE(same_bytes(got, want, out_n, n)) << t->isa << " gemm round " << round;
+        ASSERT_TRUE(gemm_same_as_ref(*t, m, n, k, in.data(), w.data(), d.bias.data(), rq))
+            << t->isa << " gemm round " << round;
       }
       // Depthwise 3x3, c = 64 (no padding: every output sees all 9 taps).
       {

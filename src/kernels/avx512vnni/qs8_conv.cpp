@@ -148,7 +148,6 @@ PanelRq panel_rq(const QS8Requant& rq, const int32_t* bias, const int32_t* colsu
 struct Epilogue {
   qs8_avx512::OutputVec ov;
   __m512i lo8, hi8;  // out_min, out_max as bytes
-  __m512i order;     // dword permutation of store_pixels
 };
 
 // acc0/acc1 += the 4 patch bytes at p (broadcast) times the weights of panels 0 and 1.
@@ -162,9 +161,7 @@ inline void dp_pixel(__m512i& acc0, __m512i& acc1, const uint8_t* p, __m512i w0,
 }
 
 // Requantizes pixels r (a: panel 0, b: panel 1) and r + 1 (c, d) and stores them (rows = 1:
-// pixel r only). The four vectors pack into one: packs_epi32 / packs_epi16 saturate to int8
-// exactly as a direct int32 -> int8 saturation does, and leave, in each 128-bit lane L, the
-// dwords a[4L..4L+3], b[..], c[..], d[..]; the permute restores channel order.
+// pixel r only, packed twice). The four vectors pack into one (pack_two_rows_clamp).
 template <int NV, int kRq>
 inline void store_pixels(int rows, __m512i a, __m512i b, __m512i c, __m512i d, const PanelRq* pr,
                          const Epilogue& e, int8_t* o, size_t ldo, __mmask32 m, bool whole) {
@@ -178,10 +175,10 @@ inline void store_pixels(int rows, __m512i a, __m512i b, __m512i c, __m512i d, c
     rb = rq(b, pr[1]);
     if (rows == 2) rd = rq(d, pr[1]);
   }
-  const __m512i ab = _mm512_packs_epi32(rq(a, pr[0]), rb);
-  const __m512i cd = rows == 2 ? _mm512_packs_epi32(rq(c, pr[0]), rd) : ab;
-  __m512i v = _mm512_permutexvar_epi32(e.order, _mm512_packs_epi16(ab, cd));
-  v = _mm512_min_epi8(_mm512_max_epi8(v, e.lo8), e.hi8);
+  const __m512i ra = rq(a, pr[0]);
+  const __m512i rc = rows == 2 ? rq(c, pr[0]) : ra;
+  if (rows != 2) rd = rb;
+  const __m512i v = qs8_avx512::pack_two_rows_clamp(ra, rb, rc, rd, e.lo8, e.hi8);
   if (rows == 2 && whole) {  // 32 channels, out_c == 32: both pixels are 64 contiguous bytes
     _mm512_storeu_si512(o, v);
     return;
@@ -303,7 +300,6 @@ void qs8_conv_8x32c4__avx512vnni(const ConvGeometry& g, const int8_t* in, const 
   e.ov = qs8_avx512::output_vec(rq);
   e.lo8 = _mm512_set1_epi8(int8_t(rq.out_min));
   e.hi8 = _mm512_set1_epi8(int8_t(rq.out_max));
-  e.order = _mm512_setr_epi32(0, 4, 8, 12, 1, 5, 9, 13, 2, 6, 10, 14, 3, 7, 11, 15);
   const size_t ldo = size_t(out_c);
   // Panel constants once per call (not per chunk).
   const int npanels = ocp / 16;

@@ -181,20 +181,15 @@ void gemm_tile_8x32(const uint8_t* xb, int kp, const uint8_t* panel0, size_t pby
     ELITE_QS8_ROW(7, a70, a71)
 #undef ELITE_QS8_ROW
   }
-  // Two rows at a time: packs_epi32 / packs_epi16 saturate 4 vectors to int8 exactly as a
-  // direct int32 -> int8 saturation does (fewer shuffle-pipe ops than 4 vpmovsdb), leaving
-  // in each 128-bit lane L the dwords a[4L..4L+3], b[..], c[..], d[..]; vpermd restores order.
-  const __m512i order = _mm512_setr_epi32(0, 4, 8, 12, 1, 5, 9, 13, 2, 6, 10, 14, 3, 7, 11, 15);
+  // Two rows at a time (qs8_avx512::pack_two_rows_clamp).
   const __m512i lo = _mm512_broadcast_i32x4(lo8), hi = _mm512_broadcast_i32x4(hi8);
   const __mmask32 m = __mmask32(pr[0].store_mask) | (__mmask32(pr[1].store_mask) << 16);
   auto rq = [&](__m512i acc, const PanelRequant& p) {
     return rq_vec<kRq>(acc, p, ov);
   };
   auto store2 = [&](int r, __m512i a, __m512i b, __m512i c, __m512i d) {
-    const __m512i ab = _mm512_packs_epi32(rq(a, pr[0]), rq(b, pr[1]));
-    const __m512i cd = _mm512_packs_epi32(rq(c, pr[0]), rq(d, pr[1]));
-    __m512i v = _mm512_permutexvar_epi32(order, _mm512_packs_epi16(ab, cd));
-    v = _mm512_min_epi8(_mm512_max_epi8(v, lo), hi);
+    const __m512i v = qs8_avx512::pack_two_rows_clamp(rq(a, pr[0]), rq(b, pr[1]), rq(c, pr[0]),
+                                                      rq(d, pr[1]), lo, hi);
     int8_t* o = out + size_t(r) * ldo;
     _mm256_mask_storeu_epi8(o, m, _mm512_castsi512_si256(v));
     _mm256_mask_storeu_epi8(o + ldo, m, _mm512_extracti64x4_epi64(v, 1));

@@ -297,6 +297,19 @@ inline __m512i wide_requant(__m512i acc, const WideRequantVec& w) {
   return _mm512_add_epi32(h, w.zero_point);
 }
 
+// Two rows of 32 channels: a, b = row 0's channels 0-15 and 16-31, c, d = row 1's, as int32
+// lanes -> 64 int8 (row 0 in bytes 0-31), saturating, clamped to [lo, hi] (bytes). packs_epi32
+// / packs_epi16 saturate exactly as a direct int32 -> int8 saturation does (fewer shuffle-pipe
+// ops than 4 vpmovsdb) and leave, in each 128-bit lane L, the dwords a[4L..4L+3], b[..],
+// c[..], d[..]; vpermd restores channel order.
+inline __m512i pack_two_rows_clamp(__m512i a, __m512i b, __m512i c, __m512i d, __m512i lo,
+                                   __m512i hi) {
+  const __m512i order = _mm512_setr_epi32(0, 4, 8, 12, 1, 5, 9, 13, 2, 6, 10, 14, 3, 7, 11, 15);
+  const __m512i v = _mm512_permutexvar_epi32(
+      order, _mm512_packs_epi16(_mm512_packs_epi32(a, b), _mm512_packs_epi32(c, d)));
+  return _mm512_min_epi8(_mm512_max_epi8(v, lo), hi);
+}
+
 // 16 int32 lanes -> 16 int8 (saturating), clamped to [lo, hi]. Saturation then clamp equals
 // the clamp, as -128 <= lo <= hi <= 127.
 inline __m128i pack16_clamp(__m512i v, __m128i lo, __m128i hi) {
