@@ -324,6 +324,13 @@ std::vector<ConvGeometry> dw_geometries(std::mt19937& rng) {
     g.stride_h = 2, g.out_h = 5, g.pad_top = 1, g.pad_left = 2, g.out_w = 14;
     gs.push_back(g);
   }
+  {  // 5x5 stride 1 (the AVX-512 ring path): 8-, 4- and 1-pixel blocks in one row, rows
+     // padded past SAME on every side, row stride 2
+    gs.push_back(same_geometry(6, 29, 33, 33, 5, 5, 1, kClamps[1]));
+    ConvGeometry g = same_geometry(11, 13, 17, 17, 5, 5, 1, kClamps[2]);
+    g.stride_h = 2, g.out_h = 7, g.pad_top = 3, g.pad_left = 3, g.out_w = 15;
+    gs.push_back(g);
+  }
   for (int r = 0; r < 30; ++r) {  // random
     const int k = rand_int(rng, 0, 1) ? 3 : 5, s = rand_int(rng, 1, 2);
     const int c = rand_int(rng, 1, 100);
