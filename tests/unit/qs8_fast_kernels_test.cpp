@@ -532,10 +532,14 @@ void check_dwconv(const QS8Kernels& t, std::mt19937& rng, const ConvGeometry& g)
   const RequantData rd = random_requant(rng, c, rand_int(rng, 0, 1) == 1);
   SCOPED_TRACE(std::string(t.isa) + " dwconv " + describe(g) + rd.text);
   std::vector<uint8_t> pr(ref().dwconv.packed_bytes(c, g.kernel_h, g.kernel_w));
-  std::vector<uint8_t> pf(t.dwconv.packed_bytes(c, g.kernel_h, g.kernel_w));
+  // Packed at a 64-byte boundary (as the runtime's buffers are) in even cases and 16 bytes
+  // past one in odd cases: kernels may read constants in place only when aligned.
+  std::vector<uint8_t> pf_store(t.dwconv.packed_bytes(c, g.kernel_h, g.kernel_w) + 128);
+  uint8_t* pf = reinterpret_cast<uint8_t*>(
+      (reinterpret_cast<uintptr_t>(pf_store.data()) + 63) / 64 * 64 + (g_dw_cases % 2 ? 16 : 0));
   ref().dwconv.pack(c, g.kernel_h, g.kernel_w, w.data(), bias.data(), rd.rq, pr.data());
-  t.dwconv.pack(c, g.kernel_h, g.kernel_w, w.data(), bias.data(), rd.rq, pf.data());
-  compare_conv(rng, g, in, ref().dwconv.run, pr.data(), t.dwconv.run, pf.data(), rd.rq);
+  t.dwconv.pack(c, g.kernel_h, g.kernel_w, w.data(), bias.data(), rd.rq, pf);
+  compare_conv(rng, g, in, ref().dwconv.run, pr.data(), t.dwconv.run, pf, rd.rq);
   ++g_dw_cases;
 }
 

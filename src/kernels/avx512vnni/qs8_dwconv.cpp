@@ -61,7 +61,7 @@ Layout layout(int c, int kh, int kw) {
     l.weights = size_t(kh) * l.nq * l.ncyc * 256;
   }
   l.avx2 = l.header + l.weights;
-  l.phases = l.avx2 + qs8_dwconv_packed_bytes__avx2(c, kh, kw);
+  l.phases = (l.avx2 + qs8_dwconv_packed_bytes__avx2(c, kh, kw) + 63) / 64 * 64;
   l.total = l.phases + (l.fast ? size_t(l.ncyc) * phase_consts_bytes() : 0);
   return l;
 }
@@ -143,8 +143,6 @@ struct Workspace {
 // Requantization form of a phase: every channel allows the fast one, the wide one, or neither.
 enum RqMode { kRqGeneral, kRqFast, kRqWide };
 
-// Made at pack time from rq (making them per call cost ~6 us for 672 or 1152 channels),
-// copied into the aligned workspace per call.
 struct PhaseConsts {
   RqMode mode;
   __m512i init[4];
@@ -387,16 +385,22 @@ void qs8_dwconv_rows__avx512vnni(const ConvGeometry& g, const int8_t* in, const 
   const int src_px = sw == 1 ? g.out_w - 1 + kw : g.out_w + (kw - 1) / 2;
   const size_t src_bytes = (size_t(src_px) * c + 64 + 63) / 64 * 64;
   const size_t quad_group = size_t(chunks) * 256, quad_row = quad_group * nq;
-  const size_t phase_bytes = (sizeof(PhaseConsts) * ncyc + 63) / 64 * 64;
+  // The phase constants are read in place where the packed buffer is 64-byte aligned (the
+  // runtime's always is), else copied: 17-80 KB per call for 144-1248 channels, which every
+  // thread of a row split would copy again.
+  const bool in_place = reinterpret_cast<uintptr_t>(p + l.phases) % 64 == 0;
+  const size_t phase_bytes = in_place ? 0 : (sizeof(PhaseConsts) * ncyc + 63) / 64 * 64;
   static thread_local Workspace ws;
   uint8_t* base = ws.get(phase_bytes + 2 * src_bytes + size_t(kh) * quad_row);
-  PhaseConsts* phases = reinterpret_cast<PhaseConsts*>(base);
+  const PhaseConsts* phases = in_place ? reinterpret_cast<const PhaseConsts*>(p + l.phases)
+                                       : reinterpret_cast<const PhaseConsts*>(base);
+  if (!in_place)
+    std::memcpy(base, p + l.phases, size_t(ncyc) * sizeof(PhaseConsts));
   uint8_t* src0 = base + phase_bytes;
   uint8_t* src1 = src0 + src_bytes;
   uint8_t* ring = src1 + src_bytes;
   std::vector<int> ring_row(size_t(kh), -1 << 30);  // input row held by each slot
 
-  std::memcpy(static_cast<void*>(phases), p + l.phases, size_t(ncyc) * sizeof(PhaseConsts));
   const qs8_avx512::OutputVec ov = qs8_avx512::output_vec(rq);
   const __m512i lo = _mm512_set1_epi8(int8_t(rq.out_min)), hi = _mm512_set1_epi8(int8_t(rq.out_max));
 
@@ -428,7 +432,7 @@ void qs8_dwconv_rows__avx512vnni(const ConvGeometry& g, const int8_t* in, const 
       const int key = iy < 0 || iy >= g.in_h ? -1 : iy;
       const int s = ((iy % kh) + kh) % kh;
       uint8_t* slot = ring + size_t(s) * quad_row;
-      if (ring_row[size_t(s)] != key || key == -1) {
+      if (ring_row[size_t(s)] != key) {
         build(iy, slot);
         ring_row[size_t(s)] = key;
       }
