@@ -14,7 +14,7 @@ constexpr int kSpinIterations = 20000;
 }  // namespace
 
 ThreadPool::ThreadPool(int threads) {
-  for (int i = 1; i < threads; ++i) workers_.emplace_back([this] { worker_loop(); });
+  for (int i = 1; i < threads; ++i) workers_.emplace_back([this, i] { worker_loop(i); });
 }
 
 ThreadPool::~ThreadPool() {
@@ -27,12 +27,8 @@ ThreadPool::~ThreadPool() {
   for (auto& t : workers_) t.join();
 }
 
-void ThreadPool::drain() {
-  for (;;) {
-    const int task = next_task_.fetch_add(1, std::memory_order_relaxed);
-    if (task >= n_tasks_) return;
-    (*fn_)(task);
-  }
+void ThreadPool::run_share(int index) {
+  for (int task = index; task < n_tasks_; task += threads()) (*fn_)(task);
 }
 
 void ThreadPool::run(int n_tasks, const std::function<void(int)>& fn) {
@@ -45,19 +41,18 @@ void ThreadPool::run(int n_tasks, const std::function<void(int)>& fn) {
     std::lock_guard<std::mutex> lock(mutex_);
     fn_ = &fn;
     n_tasks_ = n_tasks;
-    next_task_.store(0, std::memory_order_relaxed);
     pending_workers_.store(static_cast<int>(workers_.size()), std::memory_order_relaxed);
     generation_.fetch_add(1, std::memory_order_release);
   }
   wake_.notify_all();
-  drain();
+  run_share(0);
   for (int spins = 1; pending_workers_.load(std::memory_order_acquire) != 0; ++spins) {
     ELITE_CPU_RELAX();
     if (spins % 64 == 0) std::this_thread::yield();
   }
 }
 
-void ThreadPool::worker_loop() {
+void ThreadPool::worker_loop(int index) {
   // Not generation_.load(): a worker that starts late must still join region 1.
   uint64_t seen = 0;
   for (;;) {
@@ -74,7 +69,7 @@ void ThreadPool::worker_loop() {
     seen = generation_.load(std::memory_order_acquire);
     if (stop_.load()) return;
     // fn_ and n_tasks_ were written before the release increment of generation_.
-    drain();
+    run_share(index);
     pending_workers_.fetch_sub(1, std::memory_order_acq_rel);
   }
 }

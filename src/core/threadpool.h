@@ -2,7 +2,10 @@
 // share each parallel region. Workers spin briefly between regions (a model runs ~70
 // regions in a few milliseconds, too short for a condition-variable wake-up each time),
 // then sleep. Tasks are fixed index ranges, so which thread runs a task never changes a
-// result.
+// result. Assignment is static: thread t (the caller is 0) runs tasks t, t + threads, ...
+// Every op splits its rows or columns the same way, so each thread keeps reading what it
+// wrote in the op before from its own cache; with tasks taken first-come, a caller that
+// started before a worker woke could also take the worker's task and run both.
 #pragma once
 
 #include <atomic>
@@ -28,14 +31,13 @@ class ThreadPool {
   void run(int n_tasks, const std::function<void(int)>& fn);
 
  private:
-  void worker_loop();
-  void drain();
+  void worker_loop(int index);
+  void run_share(int index);
 
   std::vector<std::thread> workers_;
   std::mutex mutex_;
   std::condition_variable wake_;
   std::atomic<uint64_t> generation_{0};
-  std::atomic<int> next_task_{0};
   std::atomic<int> pending_workers_{0};
   int n_tasks_ = 0;
   const std::function<void(int)>* fn_ = nullptr;
