@@ -85,6 +85,9 @@ void qs8_gemm_6x16c4__avxvnni(int m_begin, int m_end, int n_begin, int n_end, in
 void qs8_gemm_8x32c4__avx512vnni(int m_begin, int m_end, int n_begin, int n_end, int n, int k,
                                  const int8_t* in, const void* packed, int8_t* out,
                                  const QS8Requant& rq);
+void qs8_fc__avx512vnni(int m_begin, int m_end, int n, int k, const int8_t* in,
+                        const int8_t* w_nk, const int32_t* bias, int8_t* out,
+                        const QS8FcParams& p);
 void qs8_add__avx512vnni(size_t n, const int8_t* a, const int8_t* b, int8_t* out,
                          const QS8AddParams& p);
 size_t qs8_conv_packed_bytes__avx512vnni(int out_c, int kernel_h, int kernel_w, int in_c);

@@ -10,7 +10,7 @@ const QS8Kernels qs8_kernels__avx512vnni = {
     {qs8_dwconv_packed_bytes__avx512vnni, qs8_dwconv_pack__avx512vnni,
      qs8_dwconv_rows__avx512vnni},
     {qs8_conv_packed_bytes__avx512vnni, qs8_conv_pack__avx512vnni, qs8_conv_8x32c4__avx512vnni},
-    qs8_fc__avx2,
+    qs8_fc__avx512vnni,
     qs8_add__avx512vnni,
     qs8_global_mean__avx2,
     qs8_softmax__lut,
