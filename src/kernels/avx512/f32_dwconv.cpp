@@ -43,6 +43,23 @@ struct RowCtx {
   __m512 vmin, vmax;
 };
 
+// One kernel row of KW taps for NP pixels SW columns apart: the (NP - 1) * SW + KW input
+// vectors it covers are loaded once (x(i): input column i from the first pixel's first tap)
+// and shared by the pixels.
+template <int NP, int KW, int SW, class Load>
+inline void row_taps(Load x_at, const float* wrow, __m512* acc) {
+  constexpr int kNx = (NP - 1) * SW + KW;
+  __m512 x[kNx];
+#pragma GCC unroll 32
+  for (int i = 0; i < kNx; ++i) x[i] = x_at(i);
+#pragma GCC unroll 8
+  for (int kx = 0; kx < KW; ++kx) {
+    const __m512 w = _mm512_loadu_ps(wrow + kC * kx);
+#pragma GCC unroll 8
+    for (int p = 0; p < NP; ++p) acc[p] = _mm512_fmadd_ps(x[p * SW + kx], w, acc[p]);
+  }
+}
+
 // NP output pixels starting at ox, channel group starting at ch (mask: its valid lanes),
 // kx in [kx_lo, kx_hi). KW > 0 fixes the kernel width (interior); KW == 0 is generic.
 template <int NP, int KW, int SW>
@@ -58,20 +75,10 @@ inline void dw_pixels(const RowCtx& r, int ox, int kx_lo, int kx_hi, int ch, __m
     // Index of tap (ky, 0); negative on the left border, where only kx >= kx_lo are read.
     const ptrdiff_t row = (ptrdiff_t(r.iy0 + ky) * r.in_w + (ox * r.sw - r.pad_left)) * r.c + ch;
     const float* wrow = wg + kC * (1 + ky * kw);
-    if constexpr (KW > 0 && SW > 0) {
-      // Interior with known stride: load the NX input vectors this row of taps covers once
-      // and reuse them across the NP pixels.
-      constexpr int kNx = (NP - 1) * SW + KW;
-      __m512 x[kNx];
-#pragma GCC unroll 16
-      for (int i = 0; i < kNx; ++i)
-        x[i] = _mm512_maskz_loadu_ps(mask, r.in + (row + ptrdiff_t(i) * r.c));
-#pragma GCC unroll 8
-      for (int kx = 0; kx < KW; ++kx) {
-        const __m512 w = _mm512_loadu_ps(wrow + kC * kx);
-#pragma GCC unroll 8
-        for (int p = 0; p < NP; ++p) acc[p] = _mm512_fmadd_ps(x[p * SW + kx], w, acc[p]);
-      }
+    if constexpr (KW > 0 && SW > 0) {  // interior with known stride
+      row_taps<NP, KW, SW>(
+          [&](int i) { return _mm512_maskz_loadu_ps(mask, r.in + (row + ptrdiff_t(i) * r.c)); },
+          wrow, acc);
     } else {
       const int lo = KW > 0 ? 0 : kx_lo, hi = KW > 0 ? KW : kx_hi;
 #pragma GCC unroll 8
@@ -153,42 +160,22 @@ struct RingRowCtx {
   const float* const* rows;  // [kernel_h] padded input rows, 16 floats per column
   const float* wg;           // the group's packed bias + weights
   float* out;                // output pixel 0 of this row, at the group's first channel
-  int c, kw, sw;
+  int c;
   __mmask16 mask;
   __m512 vmin, vmax;
 };
 
-// NP output pixels from ox. KW, SW > 0: kernel width and stride fixed at compile time.
+// NP output pixels from ox; kernel width KW and stride SW fixed at compile time.
 template <int NP, int KW, int SW>
 inline void ring_pixels(const RingRowCtx& r, int kh, int ox) {
-  const int kw = KW > 0 ? KW : r.kw, sw = SW > 0 ? SW : r.sw;
   __m512 acc[NP];
   const __m512 bias = _mm512_loadu_ps(r.wg);
 #pragma GCC unroll 8
   for (int p = 0; p < NP; ++p) acc[p] = bias;
   for (int ky = 0; ky < kh; ++ky) {
-    const float* src = r.rows[ky] + size_t(ox) * sw * kC;
-    const float* wrow = r.wg + kC * (1 + ky * kw);
-    if constexpr (KW > 0 && SW > 0) {
-      // The input vectors this row of taps covers, loaded once for the NP pixels.
-      constexpr int kNx = (NP - 1) * SW + KW;
-      __m512 x[kNx];
-#pragma GCC unroll 32
-      for (int i = 0; i < kNx; ++i) x[i] = _mm512_load_ps(src + i * kC);
-#pragma GCC unroll 8
-      for (int kx = 0; kx < KW; ++kx) {
-        const __m512 w = _mm512_loadu_ps(wrow + kC * kx);
-#pragma GCC unroll 8
-        for (int p = 0; p < NP; ++p) acc[p] = _mm512_fmadd_ps(x[p * SW + kx], w, acc[p]);
-      }
-    } else {
-      for (int kx = 0; kx < kw; ++kx) {
-        const __m512 w = _mm512_loadu_ps(wrow + kC * kx);
-#pragma GCC unroll 8
-        for (int p = 0; p < NP; ++p)
-          acc[p] = _mm512_fmadd_ps(_mm512_load_ps(src + (size_t(p) * sw + kx) * kC), w, acc[p]);
-      }
-    }
+    const float* src = r.rows[ky] + size_t(ox) * SW * kC;
+    row_taps<NP, KW, SW>([&](int i) { return _mm512_load_ps(src + i * kC); },
+                         r.wg + kC * (1 + ky * KW), acc);
   }
 #pragma GCC unroll 8
   for (int p = 0; p < NP; ++p)
@@ -198,8 +185,8 @@ inline void ring_pixels(const RingRowCtx& r, int kh, int ox) {
 
 // Padded row of input row iy (zeros outside the image) for channels [ch, ch + 16): column j
 // holds input column j - pad_left.
-void ring_fill_row(const ConvGeometry& g, const float* in, int iy, int ch, __mmask16 mask, int cols,
-              float* dst) {
+void ring_fill_row(const ConvGeometry& g, const float* in, int iy, int ch, __mmask16 mask,
+                   int cols, float* dst) {
   const __m512 zero = _mm512_setzero_ps();
   int j = 0;
   if (iy >= 0 && iy < g.in_h) {
@@ -214,8 +201,9 @@ void ring_fill_row(const ConvGeometry& g, const float* in, int iy, int ch, __mma
 }
 
 template <int KW, int SW>
-void dw_rows_ring(const ConvGeometry& g, const float* in, const float* packed, float* out, int oy_begin,
-             int oy_end) {
+void dw_rows_ring(const ConvGeometry& g, const float* in, const float* packed, float* out,
+                  int oy_begin, int oy_end) {
+  static_assert(KW > 0 && SW > 0, "the ring loop has no runtime kernel width or stride");
   const int kh = g.kernel_h, taps = g.kernel_h * g.kernel_w;
   // Padded columns one output row reads.
   const int cols = (g.out_w - 1) * g.stride_w + g.kernel_w;
@@ -228,7 +216,7 @@ void dw_rows_ring(const ConvGeometry& g, const float* in, const float* packed, f
   std::vector<int> held(nslots);
   std::vector<const float*> rows(nslots);
   RingRowCtx r;
-  r.rows = rows.data(), r.c = g.in_c, r.kw = g.kernel_w, r.sw = g.stride_w;
+  r.rows = rows.data(), r.c = g.in_c;
   r.vmin = _mm512_set1_ps(g.out_min), r.vmax = _mm512_set1_ps(g.out_max);
   for (int ch = 0; ch < g.in_c; ch += kC) {
     r.mask = lane_mask(g.in_c - ch);

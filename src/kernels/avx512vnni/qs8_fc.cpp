@@ -45,11 +45,6 @@ void qs8_fc__avx512vnni(int m_begin, int m_end, int n, int k, const int8_t* in,
                          _mm512_xor_si512(_mm512_maskz_loadu_epi8(mq, x + 64 * size_t(q)),
                                           _mm512_maskz_mov_epi8(mq, flip)));
     }
-    auto finish = [&](int j, int32_t wu, int32_t ws) {
-      int32_t sum = int32_t(uint32_t(wu) - uint32_t(offset) * uint32_t(ws));
-      if (bias) sum = wrapping_add(sum, bias[j]);
-      out[size_t(i) * n + j] = fc_output(sum, p.scale[j], p.output_zero_point, p.out_min, p.out_max);
-    };
     const int full = k / 64;
     for (int j = 0; j < n; ++j) {
       // Rows one after another: the weights are one sequential stream for the prefetcher
@@ -66,7 +61,11 @@ void qs8_fc__avx512vnni(int m_begin, int m_end, int n, int k, const int8_t* in,
         acc = _mm512_dpbusd_epi32(acc, _mm512_load_si512(u + 64 * size_t(full)), w);
         ws = _mm512_dpbusd_epi32(ws, ones, w);
       }
-      finish(j, _mm512_reduce_add_epi32(acc), _mm512_reduce_add_epi32(ws));
+      const uint32_t wu = uint32_t(_mm512_reduce_add_epi32(acc));
+      const uint32_t wsum = uint32_t(_mm512_reduce_add_epi32(ws));
+      int32_t sum = int32_t(wu - uint32_t(offset) * wsum);  // wrapping, as the ref's int32 sum
+      if (bias) sum = wrapping_add(sum, bias[j]);
+      out[size_t(i) * n + j] = fc_output(sum, p.scale[j], p.output_zero_point, p.out_min, p.out_max);
     }
   }
 }
