@@ -21,13 +21,18 @@
 // positions come out in order.
 //   packed: int32 bias[c], int32 wsum[c] (sum over taps), uint32 bound[c] (|acc| <= bound,
 //   saturated to 2^32 - 1), padding to a
-//   multiple of 64, then weights [kernel_h][nq][ncyc][4 zmm] as above (64-byte aligned offsets),
+//   multiple of 64, then weights [ncyc][kernel_h][nq][4 zmm] as above (64-byte aligned offsets;
+//   phase-major, so one phase's weights sit at constant offsets from one base),
 //   the AVX2 packing, and ncyc PhaseConsts made from rq at pack time.
 // Supported: c % 16 == 0 (every EfficientNet-lite depthwise layer), stride_w 1 or 2, kernel_w
 // <= 8; anything else (no EfficientNet-lite layer) runs the AVX2 kernel on its own packing,
 // appended to the buffer (depthwise weights are small).
-// Loops: per output row, per phase (constants in registers), per pair of 64-byte chunks of
-// that phase (8 accumulators; 3x3 weights stay in registers).
+// Loops (3x3 and 5x5, every EfficientNet-lite layer): per block of up to 4 output rows, per
+// phase, per 64-byte chunk of that phase, the chunk of every row of the block (dw_block_phase).
+// Other kernels: per output row, per phase, per pair of chunks (dw_phase).
+// GCC 12 reports the self-initialised placeholder of _mm512_undefined_epi32() (the unused
+// merge source of unmasked intrinsics) as maybe uninitialised once the blocked loops inline it.
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
 #include <immintrin.h>
 
 #include <algorithm>
@@ -156,7 +161,7 @@ struct PhaseConsts {
 size_t phase_consts_bytes() { return sizeof(PhaseConsts); }
 
 template <RqMode kMode>
-inline __m512i requant_pack(const __m512i* acc, const PhaseConsts& pc,
+[[gnu::always_inline]] inline __m512i requant_pack(const __m512i* acc, const PhaseConsts& pc,
                             const qs8_avx512::OutputVec& ov, __m512i lo, __m512i hi) {
   __m512i v[4];
   for (int j = 0; j < 4; ++j) {
@@ -176,7 +181,8 @@ void dw_phase(int cyc, int chunks, int ncyc, int row_bytes, const __m512i* const
   const int rc = R ? R : r_count;
   {
     const PhaseConsts& pc = phases[cyc];
-    // Weights of this phase: [r][j] at weights + (r * ncyc + cyc) * 4 + j. The int8 output
+    const __m512i* wphase = weights + size_t(cyc) * rc * 4;
+    // Weights of this phase: [r][j] at wphase + r * 4 + j. The int8 output
     // stores may alias anything, so the compiler reloads whatever stays in memory after each
     // store: the starting accumulators and, for 3x3 (12 zmm), the weights are copied into
     // locals, which registers hold across the loop.
@@ -184,10 +190,10 @@ void dw_phase(int cyc, int chunks, int ncyc, int row_bytes, const __m512i* const
     __m512i held[kHeld];
     if constexpr (R > 0 && R <= 3)
       for (int i = 0; i < kHeld; ++i)
-        held[i] = _mm512_loadu_si512(weights + (size_t(i / 4) * ncyc + cyc) * 4 + i % 4);
+        held[i] = _mm512_loadu_si512(wphase + i);
     auto wt = [&](int r, int j) {
       if constexpr (R > 0 && R <= 3) return held[4 * r + j];
-      else return _mm512_loadu_si512(weights + (size_t(r) * ncyc + cyc) * 4 + j);
+      else return _mm512_loadu_si512(wphase + size_t(r) * 4 + j);
     };
     const __m512i init[4] = {pc.init[0], pc.init[1], pc.init[2], pc.init[3]};
     int ch = cyc;
@@ -272,14 +278,100 @@ void dw_row(int r_count, int chunks, int ncyc, int row_bytes, const __m512i* con
   }
 }
 
+// Kernels other than 3x3 and 5x5 (no EfficientNet-lite layer): runtime tap-row count.
 void dw_row_any(int r_count, int chunks, int ncyc, int row_bytes, const __m512i* const* quads,
                 const __m512i* weights, const PhaseConsts* phases,
                 const qs8_avx512::OutputVec& ov, __m512i lo, __m512i hi, int8_t* out) {
-  switch (r_count) {
-    case 3: dw_row<3>(3, chunks, ncyc, row_bytes, quads, weights, phases, ov, lo, hi, out); break;
-    case 10: dw_row<10>(10, chunks, ncyc, row_bytes, quads, weights, phases, ov, lo, hi, out); break;
-    default: dw_row<0>(r_count, chunks, ncyc, row_bytes, quads, weights, phases, ov, lo, hi, out); break;
+  dw_row<0>(r_count, chunks, ncyc, row_bytes, quads, weights, phases, ov, lo, hi, out);
+}
+
+// Output rows in blocks: P rows of one chunk at a time (4 accumulators each), input row r of
+// the block feeding rows p with ky = r - SH p in [0, KH). Each quad is loaded once into a
+// register for up to P multiply-adds, whose weights come from memory operands or registers.
+// Why: on Zen 5 a vpdpbusd with a memory operand issues at about 7.5 G/s, one fed by a
+// separate 512-bit load at about 5.3 G/s, and the one-row loop's short tails (7 chunks per
+// phase on lite0's 5x5 layers) ran 4 accumulators deep. 5x5 on 14x14x672: 62 -> 40 us.
+// rows[r * NQ + q]: quads of input row r of the block, group q. kw == KH.
+constexpr int kBlockRows = 4;
+
+template <int KH, int SH, int P, RqMode kMode>
+[[gnu::noinline]] void dw_block_phase(int cyc, int chunks, int ncyc, int row_bytes, const __m512i* const* rows,
+                    const __m512i* wphase, const PhaseConsts& pc, const qs8_avx512::OutputVec& ov,
+                    __m512i lo, __m512i hi, int8_t* out) {
+  constexpr int NQ = (KH + 3) / 4, NR = SH * (P - 1) + KH;
+  const int last = chunks - 1, tail = row_bytes - last * 64;
+  const __mmask64 tail_mask = tail >= 64 ? ~__mmask64(0) : (__mmask64(1) << tail) - 1;
+  for (int ch = cyc; ch < chunks; ch += ncyc) {
+    __m512i acc[P][4];
+    for (int p = 0; p < P; ++p)
+      for (int j = 0; j < 4; ++j) acc[p][j] = pc.init[j];
+    const size_t off = size_t(ch) * 4;
+#pragma GCC unroll 16
+    for (int r = 0; r < NR; ++r)
+#pragma GCC unroll 2
+      for (int q = 0; q < NQ; ++q) {
+        const __m512i* qr = rows[r * NQ + q] + off;
+#pragma GCC unroll 4
+        for (int j = 0; j < 4; ++j) {
+          const __m512i u = _mm512_load_si512(qr + j);
+#pragma GCC unroll 4
+          for (int p = 0; p < P; ++p) {
+            const int ky = r - SH * p;
+            if (ky >= 0 && ky < KH)
+              acc[p][j] = _mm512_dpbusd_epi32(acc[p][j], u,
+                                              _mm512_loadu_si512(wphase + (ky * NQ + q) * 4 + j));
+          }
+        }
+      }
+    const __mmask64 m = ch == last ? tail_mask : ~__mmask64(0);
+    int8_t* o = out + size_t(ch) * 64;
+    for (int p = 0; p < P; ++p)
+      _mm512_mask_storeu_epi8(o + size_t(p) * row_bytes, m, requant_pack<kMode>(acc[p], pc, ov, lo, hi));
   }
+}
+
+template <int KH, int SH, int P>
+void dw_block(int chunks, int ncyc, int row_bytes, const __m512i* const* rows,
+              const __m512i* weights, const PhaseConsts* phases, const qs8_avx512::OutputVec& ov,
+              __m512i lo, __m512i hi, int8_t* out) {
+  constexpr int NQ = (KH + 3) / 4;
+  for (int cyc = 0; cyc < ncyc && cyc < chunks; ++cyc) {
+    const __m512i* wphase = weights + size_t(cyc) * KH * NQ * 4;
+    switch (phases[cyc].mode) {
+      case kRqFast:
+        dw_block_phase<KH, SH, P, kRqFast>(cyc, chunks, ncyc, row_bytes, rows, wphase, phases[cyc], ov, lo, hi, out);
+        break;
+      case kRqWide:
+        dw_block_phase<KH, SH, P, kRqWide>(cyc, chunks, ncyc, row_bytes, rows, wphase, phases[cyc], ov, lo, hi, out);
+        break;
+      default:  // rare (see RqMode): one row at a time
+        for (int p = 0; p < P; ++p)
+          dw_phase<KH * NQ, kRqGeneral>(cyc, chunks, ncyc, row_bytes, rows + SH * p * NQ, weights,
+                                        KH * NQ, phases, ov, lo, hi, out + size_t(p) * row_bytes);
+        break;
+    }
+  }
+}
+
+// Rows [oy, oy + P) with P = 4, 2 or 1, as many as `rows_left` allows.
+template <int KH, int SH>
+int dw_block_any(int rows_left, int chunks, int ncyc, int row_bytes, const __m512i* const* rows,
+                 const __m512i* weights, const PhaseConsts* phases,
+                 const qs8_avx512::OutputVec& ov, __m512i lo, __m512i hi, int8_t* out) {
+  if (rows_left >= 4) {
+    dw_block<KH, SH, 4>(chunks, ncyc, row_bytes, rows, weights, phases, ov, lo, hi, out);
+    return 4;
+  }
+  if (rows_left == 3) {
+    dw_block<KH, SH, 3>(chunks, ncyc, row_bytes, rows, weights, phases, ov, lo, hi, out);
+    return 3;
+  }
+  if (rows_left == 2) {
+    dw_block<KH, SH, 2>(chunks, ncyc, row_bytes, rows, weights, phases, ov, lo, hi, out);
+    return 2;
+  }
+  dw_block<KH, SH, 1>(chunks, ncyc, row_bytes, rows, weights, phases, ov, lo, hi, out);
+  return 1;
 }
 
 }  // namespace
@@ -319,8 +411,8 @@ void qs8_dwconv_pack__avx512vnni(int c, int kernel_h, int kernel_w, const int8_t
             // position pos = 16L + 4j + i sits in zmm j, lane L, dword i.
             const int L = pos / 16, j = (pos / 4) % 4, i = pos % 4;
             const int ch = (cyc * 64 + pos) % c, kx = 4 * q + b;
-            const size_t r = size_t(ky) * l.nq + q;
-            w[((r * l.ncyc + cyc) * 4 + j) * 64 + 16 * L + 4 * i + b] =
+            const size_t r = size_t(ky) * l.nq + q, rows = size_t(kernel_h) * l.nq;
+            w[((cyc * rows + r) * 4 + j) * 64 + 16 * L + 4 * i + b] =
                 kx < kernel_w ? w_hwc[(size_t(ky) * kernel_w + kx) * c + ch] : int8_t(0);
           }
 
@@ -391,7 +483,11 @@ void qs8_dwconv_rows__avx512vnni(const ConvGeometry& g, const int8_t* in, const 
   const bool in_place = reinterpret_cast<uintptr_t>(p + l.phases) % 64 == 0;
   const size_t phase_bytes = in_place ? 0 : (sizeof(PhaseConsts) * ncyc + 63) / 64 * 64;
   static thread_local Workspace ws;
-  uint8_t* base = ws.get(phase_bytes + 2 * src_bytes + size_t(kh) * quad_row);
+  // 3x3 and 5x5 kernels (every EfficientNet-lite layer) run output rows in blocks; the ring
+  // then holds the input rows of a block.
+  const bool blocked = kw == kh && (kh == 3 || kh == 5) && (g.stride_h == 1 || g.stride_h == 2);
+  const int slots = blocked ? g.stride_h * (kBlockRows - 1) + kh : kh;
+  uint8_t* base = ws.get(phase_bytes + 2 * src_bytes + size_t(slots) * quad_row);
   const PhaseConsts* phases = in_place ? reinterpret_cast<const PhaseConsts*>(p + l.phases)
                                        : reinterpret_cast<const PhaseConsts*>(base);
   if (!in_place)
@@ -399,7 +495,7 @@ void qs8_dwconv_rows__avx512vnni(const ConvGeometry& g, const int8_t* in, const 
   uint8_t* src0 = base + phase_bytes;
   uint8_t* src1 = src0 + src_bytes;
   uint8_t* ring = src1 + src_bytes;
-  std::vector<int> ring_row(size_t(kh), -1 << 30);  // input row held by each slot
+  std::vector<int> ring_row(size_t(slots), -1 << 30);  // input row held by each slot
 
   const qs8_avx512::OutputVec ov = qs8_avx512::output_vec(rq);
   const __m512i lo = _mm512_set1_epi8(int8_t(rq.out_min)), hi = _mm512_set1_epi8(int8_t(rq.out_max));
@@ -423,24 +519,38 @@ void qs8_dwconv_rows__avx512vnni(const ConvGeometry& g, const int8_t* in, const 
     }
   };
 
-  const __m512i* quads[32];  // kh * nq <= 16 * 2 on this path (layout())
-  for (int oy = oy_begin; oy < oy_end; ++oy) {
-    const int iy0 = oy * g.stride_h - g.pad_top;
-    for (int ky = 0; ky < kh; ++ky) {
-      const int iy = iy0 + ky;
+  const __m512i* quads[64];  // (SH (kBlockRows - 1) + kh) * nq <= 64 (kh <= 16, nq <= 2)
+  for (int oy = oy_begin; oy < oy_end;) {
+    const int P = blocked ? std::min(kBlockRows, oy_end - oy) : 1;
+    const int iy0 = oy * g.stride_h - g.pad_top, nr = g.stride_h * (P - 1) + kh;
+    for (int r = 0; r < nr; ++r) {
+      const int iy = iy0 + r;
       // Rows outside the input are identical (all padding): any slot holding one will do.
       const int key = iy < 0 || iy >= g.in_h ? -1 : iy;
-      const int s = ((iy % kh) + kh) % kh;
+      const int s = ((iy % slots) + slots) % slots;
       uint8_t* slot = ring + size_t(s) * quad_row;
       if (ring_row[size_t(s)] != key) {
         build(iy, slot);
         ring_row[size_t(s)] = key;
       }
       for (int q = 0; q < nq; ++q)
-        quads[size_t(ky) * nq + q] = reinterpret_cast<const __m512i*>(slot + q * quad_group);
+        quads[size_t(r) * nq + q] = reinterpret_cast<const __m512i*>(slot + q * quad_group);
     }
     int8_t* orow = out + size_t(oy) * row_bytes;
-    dw_row_any(kh * nq, chunks, ncyc, row_bytes, quads, weights, phases, ov, lo, hi, orow);
+    if (!blocked) {
+      dw_row_any(kh * nq, chunks, ncyc, row_bytes, quads, weights, phases, ov, lo, hi, orow);
+      ++oy;
+      continue;
+    }
+    const int left = oy_end - oy;
+    if (kh == 3 && g.stride_h == 1)
+      oy += dw_block_any<3, 1>(left, chunks, ncyc, row_bytes, quads, weights, phases, ov, lo, hi, orow);
+    else if (kh == 3)
+      oy += dw_block_any<3, 2>(left, chunks, ncyc, row_bytes, quads, weights, phases, ov, lo, hi, orow);
+    else if (g.stride_h == 1)
+      oy += dw_block_any<5, 1>(left, chunks, ncyc, row_bytes, quads, weights, phases, ov, lo, hi, orow);
+    else
+      oy += dw_block_any<5, 2>(left, chunks, ncyc, row_bytes, quads, weights, phases, ov, lo, hi, orow);
   }
 }
 
