@@ -743,7 +743,7 @@ TEST(QS8FastKernels, QuantizeAndRequantize) {
   std::mt19937 rng(2718);
   for (const QS8Kernels* t : fast_tables()) {
     for (size_t n : kLengths)
-      for (int rep = 0; rep < 4; ++rep) {
+      for (int rep = 0; rep < 5; ++rep) {
         const float scale = rep == 0 ? 1.0f / 128 : random_scale(rng);
         const int32_t zp = rep == 0 ? 127 : rand_int(rng, -128, 127);
         // Values on and next to the .5 ties, large, infinite and NaN inputs.
@@ -769,7 +769,9 @@ TEST(QS8FastKernels, QuantizeAndRequantize) {
         ASSERT_TRUE(same_bytes(got_u, want_u, n, 1 << 30)) << t->isa << " quantize u8 n " << n;
 
         // int8 <-> uint8 with equal scales (zero points 128 apart) and random ones.
-        const float s_in = random_scale(rng), s_out = rep < 2 ? s_in : random_scale(rng);
+        // rep 4: the output scale twice the input's, so half the values are .5 ties.
+        const float s_in = random_scale(rng),
+                    s_out = rep < 2 ? s_in : rep == 4 ? 2 * s_in : random_scale(rng);
         const auto q = random_s8(rng, n);
         const QS8RequantizeParams su = qs8_requantize_params(
             s_in, rand_int(rng, -128, 127), s_out, rep < 2 ? 128 : rand_int(rng, 0, 255));

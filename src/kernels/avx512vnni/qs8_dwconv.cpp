@@ -30,9 +30,6 @@
 // Loops (3x3 and 5x5, every EfficientNet-lite layer): per block of up to 4 output rows, per
 // phase, per 64-byte chunk of that phase, the chunk of every row of the block (dw_block_phase).
 // Other kernels: per output row, per phase, per pair of chunks (dw_phase).
-// GCC 12 reports the self-initialised placeholder of _mm512_undefined_epi32() (the unused
-// merge source of unmasked intrinsics) as maybe uninitialised once the blocked loops inline it.
-#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
 #include <immintrin.h>
 
 #include <algorithm>
