@@ -5,8 +5,14 @@
 // (lane_kind() with the bound 255 * 2^left_shift for the inputs and the sum of the two scaled
 // bounds for the output, all uniform over the lanes), else the general form. The tail of
 // n % 64 runs masked loads and stores: no over-reads or writes past n.
+//
+// float -> int8 / uint8 quantization (the graph input): qs8_quantize_f32_{s8,u8}__avx512vnni,
+// bit-exact with the ref (float division, round half away from zero, TFLite's truncating
+// conversion with its INT32_MIN for NaN and out-of-range values, wrapping zero point add,
+// clamp): the AVX2 twins' arithmetic on 16 lanes, the half-way bump done with opmasks.
 #include <immintrin.h>
 
+#include <cmath>
 #include <cstdint>
 
 #include "kernels/avx512vnni/qs8_requant_avx512.h"
@@ -87,7 +93,58 @@ void add_loop(size_t n, const int8_t* a, const int8_t* b, int8_t* out, const QS8
   }
 }
 
+// True when scale is 2^e with 1 / scale also a normal float: x * (1 / scale) is then the
+// correctly rounded x / scale bit for bit (both round the same real), without the division.
+bool power_of_two_scale(float scale) {
+  int e = 0;
+  return std::isnormal(scale) && std::frexp(scale, &e) == 0.5f && e > -125 && e < 126;
+}
+
+template <bool kPow2, bool kUnsigned>
+void quantize_loop(size_t n, const float* in, void* out, float scale, int32_t zp) {
+  const __m512 s = _mm512_set1_ps(kPow2 ? 1.0f / scale : scale);
+  const __m512 half = _mm512_set1_ps(0.5f), one = _mm512_set1_ps(1.0f);
+  const __m512i z = _mm512_set1_epi32(zp);
+  const __m512i lo = _mm512_set1_epi32(kUnsigned ? 0 : -128);
+  const __m512i hi = _mm512_set1_epi32(kUnsigned ? 255 : 127);
+  for (size_t i = 0; i < n; i += 16) {
+    const __mmask16 m = n - i >= 16 ? __mmask16(0xFFFF) : __mmask16((1u << (n - i)) - 1);
+    const __m512 x = _mm512_maskz_loadu_ps(m, in + i);
+    const __m512 q = kPow2 ? _mm512_mul_ps(x, s) : _mm512_div_ps(x, s);
+    __m512 t = _mm512_roundscale_ps(q, _MM_FROUND_TO_ZERO | _MM_FROUND_NO_EXC);
+    // q - t is exact (see the AVX2 twin); |q - t| >= 0.5 moves t one away from zero.
+    const __m512 d = _mm512_sub_ps(q, t);
+    t = _mm512_mask_add_ps(t, _mm512_cmp_ps_mask(d, half, _CMP_GE_OQ), t, one);
+    t = _mm512_mask_sub_ps(t, _mm512_cmp_ps_mask(d, _mm512_sub_ps(_mm512_setzero_ps(), half), _CMP_LE_OQ), t, one);
+    // cvtt gives INT32_MIN for NaN and values outside int32, as the ref; the add wraps.
+    const __m512i v = _mm512_add_epi32(_mm512_cvttps_epi32(t), z);
+    const __m512i c = _mm512_min_epi32(_mm512_max_epi32(v, lo), hi);
+    if constexpr (kUnsigned)
+      _mm_mask_storeu_epi8(static_cast<uint8_t*>(out) + i, m, _mm512_cvtusepi32_epi8(c));
+    else
+      _mm_mask_storeu_epi8(static_cast<int8_t*>(out) + i, m, _mm512_cvtsepi32_epi8(c));
+  }
+}
+
+template <bool kUnsigned>
+void quantize(size_t n, const float* in, void* out, float scale, int32_t zp) {
+  if (power_of_two_scale(scale))
+    quantize_loop<true, kUnsigned>(n, in, out, scale, zp);
+  else
+    quantize_loop<false, kUnsigned>(n, in, out, scale, zp);
+}
+
 }  // namespace
+
+void qs8_quantize_f32_s8__avx512vnni(size_t n, const float* in, int8_t* out, float scale,
+                                     int32_t zp) {
+  quantize<false>(n, in, out, scale, zp);
+}
+
+void qs8_quantize_f32_u8__avx512vnni(size_t n, const float* in, uint8_t* out, float scale,
+                                     int32_t zp) {
+  quantize<true>(n, in, out, scale, zp);
+}
 
 void qs8_add__avx512vnni(size_t n, const int8_t* a, const int8_t* b, int8_t* out,
                          const QS8AddParams& p) {
