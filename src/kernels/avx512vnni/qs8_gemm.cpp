@@ -146,6 +146,25 @@ void gemm_tile(const uint8_t* xb, int kp, const uint8_t* panel0, size_t pbytes, 
   }
 }
 
+// Requantizes and stores an 8x32 tile, acc[2 r + v] = row r, panel v (two rows at a time,
+// qs8_avx512::pack_two_rows_clamp).
+template <int kRq>
+[[gnu::noinline]] void epilogue_8x32(const __m512i* acc, int8_t* out, size_t ldo,
+                                     const PanelRequant* pr, const qs8_avx512::OutputVec& ov,
+                                     __m128i lo8, __m128i hi8) {
+  const __m512i lo = _mm512_broadcast_i32x4(lo8), hi = _mm512_broadcast_i32x4(hi8);
+  const __mmask32 m = __mmask32(pr[0].store_mask) | (__mmask32(pr[1].store_mask) << 16);
+#pragma GCC unroll 4
+  for (int r = 0; r < 8; r += 2) {
+    const __m512i v = qs8_avx512::pack_two_rows_clamp(
+        rq_vec<kRq>(acc[2 * r], pr[0], ov), rq_vec<kRq>(acc[2 * r + 1], pr[1], ov),
+        rq_vec<kRq>(acc[2 * r + 2], pr[0], ov), rq_vec<kRq>(acc[2 * r + 3], pr[1], ov), lo, hi);
+    int8_t* o = out + size_t(r) * ldo;
+    _mm256_mask_storeu_epi8(o, m, _mm512_castsi512_si256(v));
+    _mm256_mask_storeu_epi8(o + ldo, m, _mm512_extracti64x4_epi64(v, 1));
+  }
+}
+
 // The full 8x32 tile with its 16 accumulators in named variables: with an array, GCC
 // copies them between registers and the stack on every iteration (about half the speed).
 template <int kRq>
@@ -181,23 +200,12 @@ void gemm_tile_8x32(const uint8_t* xb, int kp, const uint8_t* panel0, size_t pby
     ELITE_QS8_ROW(7, a70, a71)
 #undef ELITE_QS8_ROW
   }
-  // Two rows at a time (qs8_avx512::pack_two_rows_clamp).
-  const __m512i lo = _mm512_broadcast_i32x4(lo8), hi = _mm512_broadcast_i32x4(hi8);
-  const __mmask32 m = __mmask32(pr[0].store_mask) | (__mmask32(pr[1].store_mask) << 16);
-  auto rq = [&](__m512i acc, const PanelRequant& p) {
-    return rq_vec<kRq>(acc, p, ov);
-  };
-  auto store2 = [&](int r, __m512i a, __m512i b, __m512i c, __m512i d) {
-    const __m512i v = qs8_avx512::pack_two_rows_clamp(rq(a, pr[0]), rq(b, pr[1]), rq(c, pr[0]),
-                                                      rq(d, pr[1]), lo, hi);
-    int8_t* o = out + size_t(r) * ldo;
-    _mm256_mask_storeu_epi8(o, m, _mm512_castsi512_si256(v));
-    _mm256_mask_storeu_epi8(o + ldo, m, _mm512_extracti64x4_epi64(v, 1));
-  };
-  store2(0, a00, a01, a10, a11);
-  store2(2, a20, a21, a30, a31);
-  store2(4, a40, a41, a50, a51);
-  store2(6, a60, a61, a70, a71);
+  // The epilogue runs out of line on the accumulators in memory: inlined, GCC hoists its
+  // constants into registers over the k loop and spills accumulators there; as calls from
+  // the loop's scope, every call spilled all 16.
+  alignas(64) __m512i acc[16] = {a00, a01, a10, a11, a20, a21, a30, a31,
+                                 a40, a41, a50, a51, a60, a61, a70, a71};
+  epilogue_8x32<kRq>(acc, out, ldo, pr, ov, lo8, hi8);
 }
 
 template <int NV, int kRq>
