@@ -187,6 +187,18 @@ inline void store_pixels(int rows, __m512i a, __m512i b, __m512i c, __m512i d, c
   if (rows == 2) _mm256_mask_storeu_epi8(o + ldo, m, _mm512_extracti64x4_epi64(v, 1));
 }
 
+// Requantizes and stores 8 pixels x 2 panels, acc[2 r + v] = pixel r, panel v.
+template <int kRq>
+[[gnu::noinline]] void store_tile_8x32(const __m512i* acc, const PanelRq* pr, const Epilogue& e,
+                                       int8_t* out, size_t ldo) {
+  const __mmask32 m = __mmask32(pr[0].mask) | (__mmask32(pr[1].mask) << 16);
+  const bool whole = m == ~__mmask32(0) && ldo == 32;
+#pragma GCC unroll 4
+  for (int r = 0; r < 8; r += 2)
+    store_pixels<2, kRq>(2, acc[2 * r], acc[2 * r + 1], acc[2 * r + 2], acc[2 * r + 3], pr, e,
+                         out + size_t(r) * ldo, ldo, m, whole);
+}
+
 // MR pixels (patches tp bytes apart) x NV panels (the second pbytes after w). Named
 // accumulators: GCC keeps them in registers, where an array costs a register copy per
 // accumulator and group. Rows past MR and the second panel when NV == 1 are dead code.
@@ -209,6 +221,13 @@ void conv_tile(const uint8_t* patch, size_t tp, const uint8_t* w, size_t pbytes,
     if constexpr (MR > 5) dp_pixel<NV>(a5, b5, patch + 5 * tp, w0v, w1v);
     if constexpr (MR > 6) dp_pixel<NV>(a6, b6, patch + 6 * tp, w0v, w1v);
     if constexpr (MR > 7) dp_pixel<NV>(a7, b7, patch + 7 * tp, w0v, w1v);
+  }
+  if constexpr (MR == 8 && NV == 2) {
+    // Full tiles: the epilogue out of line, as the GEMM's (qs8_gemm.cpp): inlined, its
+    // constants compete with the accumulators for registers over the k loop.
+    alignas(64) __m512i acc[16] = {a0, b0, a1, b1, a2, b2, a3, b3, a4, b4, a5, b5, a6, b6, a7, b7};
+    store_tile_8x32<kRq>(acc, pr, e, out, ldo);
+    return;
   }
   const __mmask32 m = __mmask32(pr[0].mask) | (NV == 2 ? __mmask32(pr[1].mask) << 16 : 0);
   const bool whole = m == ~__mmask32(0) && ldo == 32;
