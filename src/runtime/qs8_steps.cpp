@@ -264,6 +264,25 @@ Status Executor::prepare_qs8(const QS8Kernels* kernels) {
   return Status::Ok();
 }
 
+namespace {
+
+// fn(begin, end) over [0, n) in one 64-aligned range per thread; short runs stay on the
+// caller (a region's hand-off costs about a microsecond).
+template <typename Fn>
+void split_elementwise(ThreadPool& pool, size_t n, const Fn& fn) {
+  const int threads = pool.threads();
+  if (threads == 1 || n < 16384) {
+    if (n > 0) fn(size_t{0}, n);
+    return;
+  }
+  pool.run(threads, [&](int i) {
+    auto [b, e] = split(static_cast<int>(n), threads, i, 64);
+    if (b < e) fn(static_cast<size_t>(b), static_cast<size_t>(e));
+  });
+}
+
+}  // namespace
+
 Status Executor::run_qs8(const float* input, size_t input_size, float* output,
                          size_t output_size, const TensorObserver* observer) {
   const TensorDesc& id = input_desc();
@@ -276,14 +295,18 @@ Status Executor::run_qs8(const float* input, size_t input_size, float* output,
                          " values, the model produces " + std::to_string(od.numel()));
   const QS8Kernels& kr = *qs8_->kernels;
   uint8_t* in = bytes() + qs8_->offset[graph_.input];
+  const float in_scale = id.quant.scale.empty() ? 1.0f : id.quant.scale[0];
+  const int32_t in_zp = id.quant.zero_point.empty() ? 0 : static_cast<int32_t>(id.quant.zero_point[0]);
   switch (id.dtype) {
     case DType::kUInt8:
-      kr.quantize_f32_u8(input_size, input, in, id.quant.scale[0],
-                         static_cast<int32_t>(id.quant.zero_point[0]));
+      split_elementwise(*pool_, input_size, [&](size_t b, size_t e) {
+        kr.quantize_f32_u8(e - b, input + b, in + b, in_scale, in_zp);
+      });
       break;
     case DType::kInt8:
-      kr.quantize_f32_s8(input_size, input, reinterpret_cast<int8_t*>(in), id.quant.scale[0],
-                         static_cast<int32_t>(id.quant.zero_point[0]));
+      split_elementwise(*pool_, input_size, [&](size_t b, size_t e) {
+        kr.quantize_f32_s8(e - b, input + b, reinterpret_cast<int8_t*>(in) + b, in_scale, in_zp);
+      });
       break;
     default: std::memcpy(in, input, input_size * sizeof(float)); break;
   }
@@ -391,17 +414,26 @@ void Executor::run_qs8_step(const QStep& s) {
       break;
     }
     case QStep::Kind::kQuantizeF32S8:
-      kr.quantize_f32_s8(s.numel, reinterpret_cast<const float*>(in), out, s.scale, s.zero_point);
+      split_elementwise(*pool_, s.numel, [&](size_t b, size_t e) {
+        kr.quantize_f32_s8(e - b, reinterpret_cast<const float*>(in) + b, out + b, s.scale,
+                           s.zero_point);
+      });
       break;
     case QStep::Kind::kQuantizeF32U8:
-      kr.quantize_f32_u8(s.numel, reinterpret_cast<const float*>(in),
-                         reinterpret_cast<uint8_t*>(out), s.scale, s.zero_point);
+      split_elementwise(*pool_, s.numel, [&](size_t b, size_t e) {
+        kr.quantize_f32_u8(e - b, reinterpret_cast<const float*>(in) + b,
+                           reinterpret_cast<uint8_t*>(out) + b, s.scale, s.zero_point);
+      });
       break;
     case QStep::Kind::kRequantizeS8U8:
-      kr.requantize_s8_u8(s.numel, in, reinterpret_cast<uint8_t*>(out), s.requant);
+      split_elementwise(*pool_, s.numel, [&](size_t b, size_t e) {
+        kr.requantize_s8_u8(e - b, in + b, reinterpret_cast<uint8_t*>(out) + b, s.requant);
+      });
       break;
     case QStep::Kind::kRequantizeU8S8:
-      kr.requantize_u8_s8(s.numel, reinterpret_cast<const uint8_t*>(in), out, s.requant);
+      split_elementwise(*pool_, s.numel, [&](size_t b, size_t e) {
+        kr.requantize_u8_s8(e - b, reinterpret_cast<const uint8_t*>(in) + b, out + b, s.requant);
+      });
       break;
     case QStep::Kind::kDequantizeS8:
       kr.dequantize_s8_f32(s.numel, in, reinterpret_cast<float*>(out), s.scale, s.zero_point);
