@@ -343,8 +343,11 @@ void Executor::run_qs8_step(const QStep& s) {
   rq.shift = s.shift.data();
   const void* packed = s.packed.data();
   switch (s.kind) {
-    case QStep::Kind::kGemm:
-      if (gemm_splits_rows(s.m, s.n, kr.gemm.n_tile, threads, /*wide_to_columns=*/false)) {
+    case QStep::Kind::kGemm: {
+      // Weights past 128 KiB (lite2-lite4's last stages, lite0's 7x7 layers) are split by
+      // columns where they outweigh the inputs: each thread then streams half of them.
+      const bool wide = size_t{1} * s.k * s.n >= size_t{128} * 1024;
+      if (gemm_splits_rows(s.m, s.n, kr.gemm.n_tile, threads, wide)) {
         const int parts = std::min(threads, s.m);
         pool_->run(parts, [&](int i) {
           auto [b, e] = split(s.m, parts, i);
@@ -357,6 +360,7 @@ void Executor::run_qs8_step(const QStep& s) {
         });
       }
       break;
+    }
     case QStep::Kind::kConv:
     case QStep::Kind::kDwconv: {
       const int parts = std::min(threads, s.geom.out_h);

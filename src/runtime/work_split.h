@@ -22,9 +22,9 @@ inline std::pair<int, int> split(int total, int parts, int i, int grain = 1) {
 // the columns when the weights (k x n) outweigh the inputs (m x k) and there are enough
 // column tiles, so each thread streams only its share of the weights (the 7x7 and wide 14x14
 // layers). The FP32 path asks for it (lite0, 2 threads, mean p10 of 6 alternating runs: 8.6
-// against 8.9 ms). The INT8 path does not: its packed weights are half the bytes and each
-// thread would widen every input row; its one measurement (7.9 against 7.6 ms) was taken
-// together with a GEMM prefetch since removed, so it is not settled.
+// against 8.9 ms). The INT8 path asks for it where the weights pass 128 KiB (lite4, 2
+// threads, per-op profiles: 10x10x1632 expansions 0.63 -> 0.53 ms in all, 19x19x960 0.47
+// -> 0.44; below that size, e.g. lite0's 14x14x672 at 75 KiB, columns were 5% slower).
 inline bool gemm_splits_rows(int m, int n, int n_tile, int threads, bool wide_to_columns) {
   if (threads <= 1) return true;
   if (m < 8 * threads) return false;
