@@ -579,6 +579,14 @@ TEST(QS8FastKernels, Dwconv) {
     check_dwconv(*t, rng, geometry(19, 19, 960, 960, 5, 5, 1, true));
     check_dwconv(*t, rng, geometry(10, 10, 1632, 1632, 5, 5, 1, true));
     check_dwconv(*t, rng, geometry(10, 10, 1632, 1632, 3, 3, 1, true));
+    // AVX512-VNNI: rows too wide for one pass over the ring (Segment in qs8_dwconv.cpp), a
+    // partial last chunk, stride 2, 3x3; twice each, so typical requantization (one pass is
+    // forced where a phase takes the general form) comes up.
+    for (int twice = 0; twice < 2; ++twice) {
+      check_dwconv(*t, rng, geometry(9, 9, 1648, 1648, 5, 5, 1, true));
+      check_dwconv(*t, rng, geometry(40, 40, 480, 480, 5, 5, 2, true));
+      check_dwconv(*t, rng, geometry(6, 20, 1664, 1664, 3, 3, 1, true));
+    }
     // Past the AVX2 kernel's padded-band buffer (128 KiB) and its 192 cached channel groups:
     // the per-column border path.
     check_dwconv(*t, rng, geometry(6, 40, 700, 700, 5, 5, 1, true));

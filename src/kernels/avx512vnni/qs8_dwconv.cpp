@@ -33,6 +33,7 @@
 #include <immintrin.h>
 
 #include <algorithm>
+#include <cstddef>
 #include <cstdlib>
 #include <cstring>
 #include <numeric>
@@ -291,18 +292,29 @@ void dw_row_any(int r_count, int chunks, int ncyc, int row_bytes, const __m512i*
 // rows[r * NQ + q]: quads of input row r of the block, group q. kw == KH.
 constexpr int kBlockRows = 4;
 
+// The chunks [c0, c1) of output rows of `chunks` chunks that one pass over the rows covers.
+// Wide rows go in several passes so that the ring of quads stays near L2's size: lite4's
+// 19x19x960 5x5 layer needs 1.2 MB for whole rows, and per output it ran 23% slower than
+// 19x19x480 (570 KB).
+struct Segment {
+  int c0, c1, chunks;
+};
+constexpr size_t kRingBudget = 768 * 1024;
+
 template <int KH, int SH, int P, RqMode kMode>
-[[gnu::noinline]] void dw_block_phase(int cyc, int chunks, int ncyc, int row_bytes, const __m512i* const* rows,
-                    const __m512i* wphase, const PhaseConsts& pc, const qs8_avx512::OutputVec& ov,
-                    __m512i lo, __m512i hi, int8_t* out) {
+[[gnu::noinline]] void dw_block_phase(int cyc, const Segment& sg, int ncyc, int row_bytes,
+                                      const __m512i* const* rows, const __m512i* wphase,
+                                      const PhaseConsts& pc, const qs8_avx512::OutputVec& ov,
+                                      __m512i lo, __m512i hi, int8_t* out) {
   constexpr int NQ = (KH + 3) / 4, NR = SH * (P - 1) + KH;
-  const int last = chunks - 1, tail = row_bytes - last * 64;
+  const int last = sg.chunks - 1, tail = row_bytes - last * 64;
   const __mmask64 tail_mask = tail >= 64 ? ~__mmask64(0) : (__mmask64(1) << tail) - 1;
-  for (int ch = cyc; ch < chunks; ch += ncyc) {
+  // The segment's chunks of this phase: ch = cyc (mod ncyc), ch in [c0, c1).
+  for (int ch = sg.c0 + ((cyc - sg.c0) % ncyc + ncyc) % ncyc; ch < sg.c1; ch += ncyc) {
     __m512i acc[P][4];
     for (int p = 0; p < P; ++p)
       for (int j = 0; j < 4; ++j) acc[p][j] = pc.init[j];
-    const size_t off = size_t(ch) * 4;
+    const size_t off = size_t(ch - sg.c0) * 4;  // the ring holds the segment's chunks
 #pragma GCC unroll 16
     for (int r = 0; r < NR; ++r)
 #pragma GCC unroll 2
@@ -328,23 +340,24 @@ template <int KH, int SH, int P, RqMode kMode>
 }
 
 template <int KH, int SH, int P>
-void dw_block(int chunks, int ncyc, int row_bytes, const __m512i* const* rows,
+void dw_block(const Segment& sg, int ncyc, int row_bytes, const __m512i* const* rows,
               const __m512i* weights, const PhaseConsts* phases, const qs8_avx512::OutputVec& ov,
               __m512i lo, __m512i hi, int8_t* out) {
   constexpr int NQ = (KH + 3) / 4;
-  for (int cyc = 0; cyc < ncyc && cyc < chunks; ++cyc) {
+  for (int cyc = 0; cyc < ncyc && cyc < sg.chunks; ++cyc) {
     const __m512i* wphase = weights + size_t(cyc) * KH * NQ * 4;
     switch (phases[cyc].mode) {
       case kRqFast:
-        dw_block_phase<KH, SH, P, kRqFast>(cyc, chunks, ncyc, row_bytes, rows, wphase, phases[cyc], ov, lo, hi, out);
+        dw_block_phase<KH, SH, P, kRqFast>(cyc, sg, ncyc, row_bytes, rows, wphase, phases[cyc], ov, lo, hi, out);
         break;
       case kRqWide:
-        dw_block_phase<KH, SH, P, kRqWide>(cyc, chunks, ncyc, row_bytes, rows, wphase, phases[cyc], ov, lo, hi, out);
+        dw_block_phase<KH, SH, P, kRqWide>(cyc, sg, ncyc, row_bytes, rows, wphase, phases[cyc], ov, lo, hi, out);
         break;
-      default:  // rare (see RqMode): one row at a time
+      default:  // rare (see RqMode): one row at a time, in a call of one segment only
         for (int p = 0; p < P; ++p)
-          dw_phase<KH * NQ, kRqGeneral>(cyc, chunks, ncyc, row_bytes, rows + SH * p * NQ, weights,
-                                        KH * NQ, phases, ov, lo, hi, out + size_t(p) * row_bytes);
+          dw_phase<KH * NQ, kRqGeneral>(cyc, sg.chunks, ncyc, row_bytes, rows + SH * p * NQ,
+                                        weights, KH * NQ, phases, ov, lo, hi,
+                                        out + size_t(p) * row_bytes);
         break;
     }
   }
@@ -352,23 +365,17 @@ void dw_block(int chunks, int ncyc, int row_bytes, const __m512i* const* rows,
 
 // Rows [oy, oy + P) with P = 4, 2 or 1, as many as `rows_left` allows.
 template <int KH, int SH>
-int dw_block_any(int rows_left, int chunks, int ncyc, int row_bytes, const __m512i* const* rows,
-                 const __m512i* weights, const PhaseConsts* phases,
+int dw_block_any(int rows_left, const Segment& sg, int ncyc, int row_bytes,
+                 const __m512i* const* rows, const __m512i* weights, const PhaseConsts* phases,
                  const qs8_avx512::OutputVec& ov, __m512i lo, __m512i hi, int8_t* out) {
-  if (rows_left >= 4) {
-    dw_block<KH, SH, 4>(chunks, ncyc, row_bytes, rows, weights, phases, ov, lo, hi, out);
-    return 4;
+  const int P = rows_left >= 4 ? 4 : rows_left;
+  switch (P) {
+    case 4: dw_block<KH, SH, 4>(sg, ncyc, row_bytes, rows, weights, phases, ov, lo, hi, out); break;
+    case 3: dw_block<KH, SH, 3>(sg, ncyc, row_bytes, rows, weights, phases, ov, lo, hi, out); break;
+    case 2: dw_block<KH, SH, 2>(sg, ncyc, row_bytes, rows, weights, phases, ov, lo, hi, out); break;
+    default: dw_block<KH, SH, 1>(sg, ncyc, row_bytes, rows, weights, phases, ov, lo, hi, out); break;
   }
-  if (rows_left == 3) {
-    dw_block<KH, SH, 3>(chunks, ncyc, row_bytes, rows, weights, phases, ov, lo, hi, out);
-    return 3;
-  }
-  if (rows_left == 2) {
-    dw_block<KH, SH, 2>(chunks, ncyc, row_bytes, rows, weights, phases, ov, lo, hi, out);
-    return 2;
-  }
-  dw_block<KH, SH, 1>(chunks, ncyc, row_bytes, rows, weights, phases, ov, lo, hi, out);
-  return 1;
+  return P;
 }
 
 }  // namespace
@@ -473,7 +480,7 @@ void qs8_dwconv_rows__avx512vnni(const ConvGeometry& g, const int8_t* in, const 
   // ring of kh quad rows (nq groups of chunks * 4 zmm each).
   const int src_px = sw == 1 ? g.out_w - 1 + kw : g.out_w + (kw - 1) / 2;
   const size_t src_bytes = (size_t(src_px) * c + 64 + 63) / 64 * 64;
-  const size_t quad_group = size_t(chunks) * 256, quad_row = quad_group * nq;
+
   // The phase constants are read in place where the packed buffer is 64-byte aligned (the
   // runtime's always is), else copied: 17-80 KB per call for 144-1248 channels, which every
   // thread of a row split would copy again.
@@ -484,6 +491,24 @@ void qs8_dwconv_rows__avx512vnni(const ConvGeometry& g, const int8_t* in, const 
   // then holds the input rows of a block.
   const bool blocked = kw == kh && (kh == 3 || kh == 5) && (g.stride_h == 1 || g.stride_h == 2);
   const int slots = blocked ? g.stride_h * (kBlockRows - 1) + kh : kh;
+  // Chunks per pass (Segment): all unless the ring would pass kRingBudget; one pass where a
+  // phase takes the general requantization (dw_phase indexes whole rows).
+  bool any_general = false;
+  for (int cyc = 0; cyc < ncyc; ++cyc) {
+    RqMode mode;  // memcpy: p + l.phases need not be aligned here
+    std::memcpy(&mode, p + l.phases + size_t(cyc) * sizeof(PhaseConsts) + offsetof(PhaseConsts, mode),
+                sizeof(mode));
+    any_general = any_general || mode == kRqGeneral;
+  }
+  const size_t ring_per_chunk = size_t(slots) * nq * 256;
+  const int seg_chunks =
+      !blocked || any_general
+          ? chunks
+          : std::max(1, std::min(chunks, int(kRingBudget / ring_per_chunk)));
+  const int passes = (chunks + seg_chunks - 1) / seg_chunks;
+  // Passes of equal size (the last is not left with a sliver).
+  const int per_pass = (chunks + passes - 1) / passes;
+  const size_t quad_group = size_t(per_pass) * 256, quad_row = quad_group * nq;
   uint8_t* base = ws.get(phase_bytes + 2 * src_bytes + size_t(slots) * quad_row);
   const PhaseConsts* phases = in_place ? reinterpret_cast<const PhaseConsts*>(p + l.phases)
                                        : reinterpret_cast<const PhaseConsts*>(base);
@@ -497,8 +522,8 @@ void qs8_dwconv_rows__avx512vnni(const ConvGeometry& g, const int8_t* in, const 
   const qs8_avx512::OutputVec ov = qs8_avx512::output_vec(rq);
   const __m512i lo = _mm512_set1_epi8(int8_t(rq.out_min)), hi = _mm512_set1_epi8(int8_t(rq.out_max));
 
-  // Quads of input row iy into a ring slot.
-  auto build = [&](int iy, uint8_t* slot) {
+  // Quads of chunks [c0, c1) of input row iy into a ring slot.
+  auto build = [&](int iy, uint8_t* slot, int c0, int c1) {
     const int8_t* row = iy >= 0 && iy < g.in_h ? in + size_t(iy) * g.in_w * c : nullptr;
     const uint8_t* tap[8];
     if (sw == 1) {
@@ -511,43 +536,48 @@ void qs8_dwconv_rows__avx512vnni(const ConvGeometry& g, const int8_t* in, const 
     }
     for (int q = 0; q < nq; ++q) {
       const uint8_t* t[4];
-      for (int b = 0; b < 4; ++b) t[b] = 4 * q + b < kw ? tap[4 * q + b] : tap[0];  // weight 0
-      make_quads_row(chunks, t, reinterpret_cast<__m512i*>(slot + q * quad_group));
+      for (int b = 0; b < 4; ++b)  // taps past kw have weight 0
+        t[b] = (4 * q + b < kw ? tap[4 * q + b] : tap[0]) + size_t(c0) * 64;
+      make_quads_row(c1 - c0, t, reinterpret_cast<__m512i*>(slot + q * quad_group));
     }
   };
 
   const __m512i* quads[64];  // (SH (kBlockRows - 1) + kh) * nq <= 64 (kh <= 16, nq <= 2)
-  for (int oy = oy_begin; oy < oy_end;) {
-    const int P = blocked ? std::min(kBlockRows, oy_end - oy) : 1;
-    const int iy0 = oy * g.stride_h - g.pad_top, nr = g.stride_h * (P - 1) + kh;
-    for (int r = 0; r < nr; ++r) {
-      const int iy = iy0 + r;
-      // Rows outside the input are identical (all padding): any slot holding one will do.
-      const int key = iy < 0 || iy >= g.in_h ? -1 : iy;
-      const int s = ((iy % slots) + slots) % slots;
-      uint8_t* slot = ring + size_t(s) * quad_row;
-      if (ring_row[size_t(s)] != key) {
-        build(iy, slot);
-        ring_row[size_t(s)] = key;
+  for (int c0 = 0; c0 < chunks; c0 += per_pass) {
+    const Segment sg{c0, std::min(chunks, c0 + per_pass), chunks};
+    std::fill(ring_row.begin(), ring_row.end(), -1 << 30);
+    for (int oy = oy_begin; oy < oy_end;) {
+      const int P = blocked ? std::min(kBlockRows, oy_end - oy) : 1;
+      const int iy0 = oy * g.stride_h - g.pad_top, nr = g.stride_h * (P - 1) + kh;
+      for (int r = 0; r < nr; ++r) {
+        const int iy = iy0 + r;
+        // Rows outside the input are identical (all padding): any slot holding one will do.
+        const int key = iy < 0 || iy >= g.in_h ? -1 : iy;
+        const int slot_index = ((iy % slots) + slots) % slots;
+        uint8_t* slot = ring + size_t(slot_index) * quad_row;
+        if (ring_row[size_t(slot_index)] != key) {
+          build(iy, slot, sg.c0, sg.c1);
+          ring_row[size_t(slot_index)] = key;
+        }
+        for (int q = 0; q < nq; ++q)
+          quads[size_t(r) * nq + q] = reinterpret_cast<const __m512i*>(slot + q * quad_group);
       }
-      for (int q = 0; q < nq; ++q)
-        quads[size_t(r) * nq + q] = reinterpret_cast<const __m512i*>(slot + q * quad_group);
+      int8_t* orow = out + size_t(oy) * row_bytes;
+      if (!blocked) {  // one pass: sg covers the whole row
+        dw_row_any(kh * nq, chunks, ncyc, row_bytes, quads, weights, phases, ov, lo, hi, orow);
+        ++oy;
+        continue;
+      }
+      const int left = oy_end - oy;
+      if (kh == 3 && g.stride_h == 1)
+        oy += dw_block_any<3, 1>(left, sg, ncyc, row_bytes, quads, weights, phases, ov, lo, hi, orow);
+      else if (kh == 3)
+        oy += dw_block_any<3, 2>(left, sg, ncyc, row_bytes, quads, weights, phases, ov, lo, hi, orow);
+      else if (g.stride_h == 1)
+        oy += dw_block_any<5, 1>(left, sg, ncyc, row_bytes, quads, weights, phases, ov, lo, hi, orow);
+      else
+        oy += dw_block_any<5, 2>(left, sg, ncyc, row_bytes, quads, weights, phases, ov, lo, hi, orow);
     }
-    int8_t* orow = out + size_t(oy) * row_bytes;
-    if (!blocked) {
-      dw_row_any(kh * nq, chunks, ncyc, row_bytes, quads, weights, phases, ov, lo, hi, orow);
-      ++oy;
-      continue;
-    }
-    const int left = oy_end - oy;
-    if (kh == 3 && g.stride_h == 1)
-      oy += dw_block_any<3, 1>(left, chunks, ncyc, row_bytes, quads, weights, phases, ov, lo, hi, orow);
-    else if (kh == 3)
-      oy += dw_block_any<3, 2>(left, chunks, ncyc, row_bytes, quads, weights, phases, ov, lo, hi, orow);
-    else if (g.stride_h == 1)
-      oy += dw_block_any<5, 1>(left, chunks, ncyc, row_bytes, quads, weights, phases, ov, lo, hi, orow);
-    else
-      oy += dw_block_any<5, 2>(left, chunks, ncyc, row_bytes, quads, weights, phases, ov, lo, hi, orow);
   }
 }
 
