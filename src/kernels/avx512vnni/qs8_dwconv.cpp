@@ -5,8 +5,8 @@
 // ox * stride + kx, so for each input row the kernel builds, once, "quads": for each byte
 // position p of an output row (p = ox * c + channel), the 4 bytes of taps kx = 4q..4q+3
 // (group q; nq = ceil(kernel_w / 4) groups). Every output row that uses the input row then
-// costs kernel_h * nq * 4 vpdpbusd per 64 output bytes, with no shuffles; the quads of the last
-// kernel_h input rows stay in a ring. An output row is a flat run of out_w * c bytes in 64-byte
+// costs kernel_h * nq * 4 vpdpbusd per 64 output bytes, with no shuffles; the quads of the
+// input rows in use stay in a ring. An output row is a flat run of out_w * c bytes in 64-byte
 // chunks; with c a multiple of 16, the channel of a byte repeats with period lcm(64, c), so
 // the weights, starting accumulators and requantization constants are expanded at pack time
 // (or once per call) into ncyc = lcm(64, c) / 64 chunk "phases".
@@ -27,9 +27,10 @@
 // Supported: c % 16 == 0 (every EfficientNet-lite depthwise layer), stride_w 1 or 2, kernel_w
 // <= 8; anything else (no EfficientNet-lite layer) runs the AVX2 kernel on its own packing,
 // appended to the buffer (depthwise weights are small).
-// Loops (3x3 and 5x5, every EfficientNet-lite layer): per block of up to 4 output rows, per
-// phase, per 64-byte chunk of that phase, the chunk of every row of the block (dw_block_phase).
-// Other kernels: per output row, per phase, per pair of chunks (dw_phase).
+// Loops (3x3 and 5x5, every EfficientNet-lite layer): per pass over a range of chunks (one
+// unless the ring would pass kRingBudget), per block of up to 4 output rows, per phase, per
+// 64-byte chunk of that phase in the range, the chunk of every row of the block
+// (dw_block_phase). Other kernels: per output row, per phase, per pair of chunks (dw_phase).
 #include <immintrin.h>
 
 #include <algorithm>
@@ -477,7 +478,7 @@ void qs8_dwconv_rows__avx512vnni(const ConvGeometry& g, const int8_t* in, const 
   const uint8_t fill = uint8_t(rq.input_zero_point ^ 0x80);
 
   // Workspace: phase constants, source rows (band, or even/odd columns for stride 2) and the
-  // ring of kh quad rows (nq groups of chunks * 4 zmm each).
+  // ring of `slots` quad rows (nq groups of a pass's chunks * 4 zmm each).
   const int src_px = sw == 1 ? g.out_w - 1 + kw : g.out_w + (kw - 1) / 2;
   const size_t src_bytes = (size_t(src_px) * c + 64 + 63) / 64 * 64;
 
