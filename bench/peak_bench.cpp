@@ -168,6 +168,71 @@ int64_t int8_dot_zmm(int64_t iterations) {
 #undef ELITE_DOT
 #undef ELITE_DOT512
 
+// Issue ports shared with vpdpbusd zmm (what bounds a requantizing INT8 kernel): 8 vpdpbusd
+// chains interleaved with 8 instructions `op` on 6 chains (op= zmm13), and
+// vpdpbusd fed by memory: a separate 512-bit load into a register, or a memory operand.
+// (zmm8-11, 14, 15 hold the other instruction's 6 chains: registers past zmm15 would need
+// AVX-512 flags for this file.)
+// MACS counts the vpdpbusd only; at the unpaired rate the other instruction runs on ports
+// of its own. Measured on this project's Zen 5 VM (2026-12-07): vpaddd, vpsravd, vpshufd and
+// loads pair freely (475-500 G against 502 alone), vpmuldq and vpackssdw share vpdpbusd's
+// two pipes (275-285 G).
+#define ELITE_PAIR_LOOP(op)                                                              \
+  asm volatile(                                                                          \
+      "vpxor %%xmm0, %%xmm0, %%xmm0\n\t"                                                  \
+      "vmovdqa64 %%zmm0, %%zmm1\n\tvmovdqa64 %%zmm0, %%zmm2\n\tvmovdqa64 %%zmm0, %%zmm3\n\t" \
+      "vmovdqa64 %%zmm0, %%zmm4\n\tvmovdqa64 %%zmm0, %%zmm5\n\tvmovdqa64 %%zmm0, %%zmm6\n\t" \
+      "vmovdqa64 %%zmm0, %%zmm7\n\tvmovdqa64 %%zmm0, %%zmm12\n\tvmovdqa64 %%zmm0, %%zmm13\n\t" \
+      "vmovdqa64 %%zmm0, %%zmm8\n\tvmovdqa64 %%zmm0, %%zmm9\n\tvmovdqa64 %%zmm0, %%zmm10\n\t" \
+      "vmovdqa64 %%zmm0, %%zmm11\n\tvmovdqa64 %%zmm0, %%zmm14\n\tvmovdqa64 %%zmm0, %%zmm15\n\t" \
+      "1:\n\t"                                                                             \
+      "vpdpbusd %%zmm12, %%zmm13, %%zmm0\n\t" op(8) "vpdpbusd %%zmm12, %%zmm13, %%zmm1\n\t" op(9) \
+      "vpdpbusd %%zmm12, %%zmm13, %%zmm2\n\t" op(10) "vpdpbusd %%zmm12, %%zmm13, %%zmm3\n\t" op(11) \
+      "vpdpbusd %%zmm12, %%zmm13, %%zmm4\n\t" op(14) "vpdpbusd %%zmm12, %%zmm13, %%zmm5\n\t" op(15) \
+      "vpdpbusd %%zmm12, %%zmm13, %%zmm6\n\t" op(8) "vpdpbusd %%zmm12, %%zmm13, %%zmm7\n\t" op(9) \
+      "dec %0\n\tjnz 1b\n\t"                                                               \
+      "vzeroupper"                                                                         \
+      : "+r"(iterations)                                                                   \
+      : "r"(kDotBuffer)                                                                    \
+      : "xmm0", "xmm1", "xmm2", "xmm3", "xmm4", "xmm5", "xmm6", "xmm7", "xmm8", "xmm9",        \
+        "xmm10", "xmm11", "xmm12", "xmm13", "xmm14", "xmm15", "memory", "cc")
+constexpr int kPairChains = 8;
+alignas(64) const uint8_t kDotBuffer[8 * 64] = {};
+#define ELITE_OP_ADD(r) "vpaddd %%zmm13, %%zmm" #r ", %%zmm" #r "\n\t"
+#define ELITE_OP_MULDQ(r) "vpmuldq %%zmm13, %%zmm" #r ", %%zmm" #r "\n\t"
+#define ELITE_OP_SRAV(r) "vpsravd %%zmm13, %%zmm" #r ", %%zmm" #r "\n\t"
+#define ELITE_OP_SHUF(r) "vpshufd $0xb1, %%zmm" #r ", %%zmm" #r "\n\t"
+#define ELITE_OP_PACK(r) "vpackssdw %%zmm13, %%zmm" #r ", %%zmm" #r "\n\t"
+// A separate 512-bit load per vpdpbusd: each reloads zmm13, which the next vpdpbusd reads.
+#define ELITE_OP_LOAD(r) "vmovdqa64 (%1), %%zmm13\n\t"
+#define ELITE_OP_NONE(r) ""
+int64_t dot_plus_add(int64_t iterations) { ELITE_PAIR_LOOP(ELITE_OP_ADD); return iterations; }
+int64_t dot_plus_muldq(int64_t iterations) { ELITE_PAIR_LOOP(ELITE_OP_MULDQ); return iterations; }
+int64_t dot_plus_srav(int64_t iterations) { ELITE_PAIR_LOOP(ELITE_OP_SRAV); return iterations; }
+int64_t dot_plus_shuf(int64_t iterations) { ELITE_PAIR_LOOP(ELITE_OP_SHUF); return iterations; }
+int64_t dot_plus_pack(int64_t iterations) { ELITE_PAIR_LOOP(ELITE_OP_PACK); return iterations; }
+int64_t dot_plus_load(int64_t iterations) { ELITE_PAIR_LOOP(ELITE_OP_LOAD); return iterations; }
+int64_t dot_alone8(int64_t iterations) { ELITE_PAIR_LOOP(ELITE_OP_NONE); return iterations; }
+// vpdpbusd with its signed operand from memory (no separate load).
+int64_t dot_mem_operand(int64_t iterations) {
+  asm volatile(
+      "vpxor %%xmm0, %%xmm0, %%xmm0\n\t"
+      "vmovdqa64 %%zmm0, %%zmm1\n\tvmovdqa64 %%zmm0, %%zmm2\n\tvmovdqa64 %%zmm0, %%zmm3\n\t"
+      "vmovdqa64 %%zmm0, %%zmm4\n\tvmovdqa64 %%zmm0, %%zmm5\n\tvmovdqa64 %%zmm0, %%zmm6\n\t"
+      "vmovdqa64 %%zmm0, %%zmm7\n\tvmovdqa64 %%zmm0, %%zmm12\n\t"
+      "1:\n\t"
+      "vpdpbusd (%1), %%zmm12, %%zmm0\n\tvpdpbusd 64(%1), %%zmm12, %%zmm1\n\t"
+      "vpdpbusd 128(%1), %%zmm12, %%zmm2\n\tvpdpbusd 192(%1), %%zmm12, %%zmm3\n\t"
+      "vpdpbusd 256(%1), %%zmm12, %%zmm4\n\tvpdpbusd 320(%1), %%zmm12, %%zmm5\n\t"
+      "vpdpbusd 384(%1), %%zmm12, %%zmm6\n\tvpdpbusd 448(%1), %%zmm12, %%zmm7\n\t"
+      "dec %0\n\tjnz 1b\n\t"
+      "vzeroupper"
+      : "+r"(iterations)
+      : "r"(kDotBuffer)
+      : "xmm0", "xmm1", "xmm2", "xmm3", "xmm4", "xmm5", "xmm6", "xmm7", "xmm12", "memory", "cc");
+  return iterations;
+}
+
 // One benchmark: `ops_per_step` is the work of one instruction (FLOP or multiply-adds).
 // `ops_per_step` is the work of one instruction, `chains` the instructions per loop trip.
 template <typename Fn>
@@ -220,6 +285,23 @@ void register_all() {
   add("int8_dot/avx512vnni_vpdpbusd_zmm", cpu.avx512f && cpu.avx512vnni, [](benchmark::State& s) {
     bench_peak(s, int8_dot_zmm, 64.0, "MACS", kDotChains);
   });
+  // Port sharing (see ELITE_PAIR_LOOP): per core only.
+  const bool vnni512 = cpu.avx512f && cpu.avx512vnni;
+  const std::pair<const char*, int64_t (*)(int64_t)> pairs[] = {
+      {"alone_8_chains", dot_alone8}, {"plus_vpaddd", dot_plus_add},
+      {"plus_vpmuldq", dot_plus_muldq}, {"plus_vpsravd", dot_plus_srav},
+      {"plus_vpshufd", dot_plus_shuf}, {"plus_vpackssdw", dot_plus_pack},
+      {"after_separate_load", dot_plus_load}, {"memory_operand", dot_mem_operand}};
+  for (const auto& [suffix, fn] : pairs) {
+    const std::string name = std::string("int8_dot_ports/avx512vnni_vpdpbusd_zmm_") + suffix;
+    if (!vnni512) {
+      std::fprintf(stderr, "skipping %s: this CPU cannot run it\n", name.c_str());
+      continue;
+    }
+    benchmark::RegisterBenchmark(name.c_str(), [fn = fn](benchmark::State& s) {
+      bench_peak(s, fn, 64.0, "MACS", kPairChains);
+    });
+  }
 }
 
 }  // namespace

@@ -287,9 +287,9 @@ void dw_row_any(int r_count, int chunks, int ncyc, int row_bytes, const __m512i*
 // Output rows in blocks: P rows of one chunk at a time (4 accumulators each), input row r of
 // the block feeding rows p with ky = r - SH p in [0, KH). Each quad is loaded once into a
 // register for up to P multiply-adds, whose weights come from memory operands or registers.
-// Why: on Zen 5 a vpdpbusd with a memory operand issues at about 7.5 G/s, one fed by a
-// separate 512-bit load at about 5.3 G/s, and the one-row loop's short tails (7 chunks per
-// phase on lite0's 5x5 layers) ran 4 accumulators deep. 5x5 on 14x14x672: 62 -> 40 us.
+// One row at a time, lite0's 5x5 layers (7 chunks per phase and row) ran 4-chunk, pair and
+// single-chunk loops per phase, the last only 4 accumulators deep, and loaded each quad once
+// per output row. 5x5 on 14x14x672: 62 -> 40 us.
 // rows[r * NQ + q]: quads of input row r of the block, group q. kw == KH.
 constexpr int kBlockRows = 4;
 
