@@ -37,6 +37,14 @@ inline int32_t wrapping_add(int32_t a, int32_t b) {
   return static_cast<int32_t>(static_cast<uint32_t>(a) + static_cast<uint32_t>(b));
 }
 
+// True when a quantization scale is 2^e with 1 / scale also a normal float: x * (1 / scale)
+// is then the correctly rounded x / scale bit for bit (both round the same real), so the
+// SIMD quantizers multiply instead of divide (e.g. the 1/128 input scale of elite's files).
+inline bool power_of_two_scale(float scale) {
+  int e = 0;
+  return std::isnormal(scale) && std::frexp(scale, &e) == 0.5f && e > -125 && e < 126;
+}
+
 // ---------------------------------------------------------------------------------------
 // Multipliers
 

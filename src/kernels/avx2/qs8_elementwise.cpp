@@ -72,12 +72,6 @@ inline __m256i quantize8(const float* in, __m256 scale) {
   return _mm256_cvttps_epi32(_mm256_add_ps(t, bump));
 }
 
-// True when scale is 2^e with 1 / scale also a normal float (then x / scale == x * 2^-e).
-inline bool power_of_two_scale(float scale) {
-  int e = 0;
-  return std::isnormal(scale) && std::frexp(scale, &e) == 0.5f && e > -125 && e < 126;
-}
-
 // True when MultiplyByQuantizedMultiplier(x, multiplier, shift) == x for every |x| <= 255:
 // SaturatingRoundingDoublingHighMul(2x, 2^30) = floor((2x * 2^30 + 2^30) / 2^31) = x.
 inline bool identity_scale(const QS8RequantizeParams& p) {

@@ -277,20 +277,6 @@ void dw_row(int r_count, int chunks, int ncyc, int row_bytes, const __m512i* con
   }
 }
 
-// Kernels other than 3x3 and 5x5 (no EfficientNet-lite layer): runtime tap-row count.
-void dw_row_any(int r_count, int chunks, int ncyc, int row_bytes, const __m512i* const* quads,
-                const __m512i* weights, const PhaseConsts* phases,
-                const qs8_avx512::OutputVec& ov, __m512i lo, __m512i hi, int8_t* out) {
-  dw_row<0>(r_count, chunks, ncyc, row_bytes, quads, weights, phases, ov, lo, hi, out);
-}
-
-// Output rows in blocks: P rows of one chunk at a time (4 accumulators each), input row r of
-// the block feeding rows p with ky = r - SH p in [0, KH). Each quad is loaded once into a
-// register for up to P multiply-adds, whose weights come from memory operands or registers.
-// One row at a time, lite0's 5x5 layers (7 chunks per phase and row) ran 4-chunk, pair and
-// single-chunk loops per phase, the last only 4 accumulators deep, and loaded each quad once
-// per output row. 5x5 on 14x14x672: 62 -> 40 us.
-// rows[r * NQ + q]: quads of input row r of the block, group q. kw == KH.
 constexpr int kBlockRows = 4;
 
 // The chunks [c0, c1) of output rows of `chunks` chunks that one pass over the rows covers.
@@ -301,6 +287,14 @@ struct Segment {
   int c0, c1, chunks;
 };
 constexpr size_t kRingBudget = 768 * 1024;
+
+// Output rows in blocks: P rows of one chunk at a time (4 accumulators each), input row r of
+// the block feeding rows p with ky = r - SH p in [0, KH). Each quad is loaded once into a
+// register for up to P multiply-adds, whose weights come from memory operands or registers.
+// One row at a time, lite0's 5x5 layers (7 chunks per phase and row) ran 4-chunk, pair and
+// single-chunk loops per phase, the last only 4 accumulators deep, and loaded each quad once
+// per output row. 5x5 on 14x14x672: 62 -> 40 us.
+// rows[r * NQ + q]: quads of input row r of the block, group q. kw == KH.
 
 template <int KH, int SH, int P, RqMode kMode>
 [[gnu::noinline]] void dw_block_phase(int cyc, const Segment& sg, int ncyc, int row_bytes,
@@ -364,7 +358,7 @@ void dw_block(const Segment& sg, int ncyc, int row_bytes, const __m512i* const* 
   }
 }
 
-// Rows [oy, oy + P) with P = 4, 2 or 1, as many as `rows_left` allows.
+// Rows [oy, oy + P) with P = min(4, rows_left); returns P.
 template <int KH, int SH>
 int dw_block_any(int rows_left, const Segment& sg, int ncyc, int row_bytes,
                  const __m512i* const* rows, const __m512i* weights, const PhaseConsts* phases,
@@ -564,8 +558,8 @@ void qs8_dwconv_rows__avx512vnni(const ConvGeometry& g, const int8_t* in, const 
           quads[size_t(r) * nq + q] = reinterpret_cast<const __m512i*>(slot + q * quad_group);
       }
       int8_t* orow = out + size_t(oy) * row_bytes;
-      if (!blocked) {  // one pass: sg covers the whole row
-        dw_row_any(kh * nq, chunks, ncyc, row_bytes, quads, weights, phases, ov, lo, hi, orow);
+      if (!blocked) {  // other kernel sizes (no EfficientNet-lite layer); one pass, whole rows
+        dw_row<0>(kh * nq, chunks, ncyc, row_bytes, quads, weights, phases, ov, lo, hi, orow);
         ++oy;
         continue;
       }

@@ -12,11 +12,11 @@
 // clamp): the AVX2 twins' arithmetic on 16 lanes, the half-way bump done with opmasks.
 #include <immintrin.h>
 
-#include <cmath>
 #include <cstdint>
 
 #include "kernels/avx512vnni/qs8_requant_avx512.h"
 #include "kernels/qs8_microkernels.h"
+#include "quant/requantize.h"
 
 namespace elite {
 namespace {
@@ -93,17 +93,11 @@ void add_loop(size_t n, const int8_t* a, const int8_t* b, int8_t* out, const QS8
   }
 }
 
-// True when scale is 2^e with 1 / scale also a normal float: x * (1 / scale) is then the
-// correctly rounded x / scale bit for bit (both round the same real), without the division.
-bool power_of_two_scale(float scale) {
-  int e = 0;
-  return std::isnormal(scale) && std::frexp(scale, &e) == 0.5f && e > -125 && e < 126;
-}
-
 template <bool kPow2, bool kUnsigned>
 void quantize_loop(size_t n, const float* in, void* out, float scale, int32_t zp) {
   const __m512 s = _mm512_set1_ps(kPow2 ? 1.0f / scale : scale);
-  const __m512 half = _mm512_set1_ps(0.5f), one = _mm512_set1_ps(1.0f);
+  const __m512 half = _mm512_set1_ps(0.5f), minus_half = _mm512_set1_ps(-0.5f);
+  const __m512 one = _mm512_set1_ps(1.0f);
   const __m512i z = _mm512_set1_epi32(zp);
   const __m512i lo = _mm512_set1_epi32(kUnsigned ? 0 : -128);
   const __m512i hi = _mm512_set1_epi32(kUnsigned ? 255 : 127);
@@ -115,7 +109,7 @@ void quantize_loop(size_t n, const float* in, void* out, float scale, int32_t zp
     // q - t is exact (see the AVX2 twin); |q - t| >= 0.5 moves t one away from zero.
     const __m512 d = _mm512_sub_ps(q, t);
     t = _mm512_mask_add_ps(t, _mm512_cmp_ps_mask(d, half, _CMP_GE_OQ), t, one);
-    t = _mm512_mask_sub_ps(t, _mm512_cmp_ps_mask(d, _mm512_sub_ps(_mm512_setzero_ps(), half), _CMP_LE_OQ), t, one);
+    t = _mm512_mask_sub_ps(t, _mm512_cmp_ps_mask(d, minus_half, _CMP_LE_OQ), t, one);
     // cvtt gives INT32_MIN for NaN and values outside int32, as the ref; the add wraps.
     const __m512i v = _mm512_add_epi32(_mm512_cvttps_epi32(t), z);
     const __m512i c = _mm512_min_epi32(_mm512_max_epi32(v, lo), hi);
