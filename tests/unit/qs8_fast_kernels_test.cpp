@@ -586,6 +586,12 @@ TEST(QS8FastKernels, Dwconv) {
       check_dwconv(*t, rng, geometry(9, 9, 1648, 1648, 5, 5, 1, true));
       check_dwconv(*t, rng, geometry(40, 40, 480, 480, 5, 5, 2, true));
       check_dwconv(*t, rng, geometry(6, 20, 1664, 1664, 3, 3, 1, true));
+      // Channels just short of a multiple of 64 (lite3's 816 and 1392): chunks within each
+      // pixel, its last one partial; stride 2, a 7x7 kernel (one row at a time), and 3 passes.
+      check_dwconv(*t, rng, geometry(9, 11, 816, 816, 5, 5, 2, true));
+      check_dwconv(*t, rng, geometry(5, 9, 1392, 1392, 3, 3, 2, false));
+      check_dwconv(*t, rng, geometry(6, 7, 816, 816, 7, 7, 1, true));
+      check_dwconv(*t, rng, geometry(7, 20, 1392, 1392, 5, 5, 1, true));
     }
     // Past the AVX2 kernel's padded-band buffer (128 KiB) and its 192 cached channel groups:
     // the per-column border path.

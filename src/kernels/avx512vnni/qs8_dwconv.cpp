@@ -9,7 +9,10 @@
 // input rows in use stay in a ring. An output row is a flat run of out_w * c bytes in 64-byte
 // chunks; with c a multiple of 16, the channel of a byte repeats with period lcm(64, c), so
 // the weights, starting accumulators and requantization constants are expanded at pack time
-// (or once per call) into ncyc = lcm(64, c) / 64 chunk "phases".
+// (or once per call) into ncyc = lcm(64, c) / 64 chunk "phases". Where c is a few percent
+// short of a multiple of 64 (pixel_chunks), chunks run within each pixel instead: rows are
+// laid out with c padded to 64 ncyc = ceil(c / 64) bytes per pixel, padding lanes have
+// weight 0, and each pixel's last chunk is stored partially.
 // Quads of a 64-byte chunk: zmm j, 128-bit lane L, dword i holds position 16L + 4j + i (the
 // order vpunpck{l,h}bw then vpunpck{l,h}wd give); its 4 bytes are taps 4q..4q+3.
 // Arithmetic: inputs are offset to u = x ^ 0x80 = x + 128 (vpdpbusd takes them unsigned),
@@ -48,6 +51,7 @@ namespace {
 
 struct Layout {
   bool fast;     // this kernel's path (else AVX2 on the appended packing)
+  bool pixel;    // chunks within each pixel (pixel_chunks below), else of the flat row
   int nq, ncyc;  // tap groups per kernel row, chunk phases
   // byte sizes; avx2: offset of the AVX2 packing; phases: of the phase constants
   size_t header, weights, avx2, phases, total;
@@ -55,13 +59,23 @@ struct Layout {
 
 size_t phase_consts_bytes();  // sizeof(PhaseConsts), below
 
+// Wide layers a few percent short of a multiple of 64 channels (lite3's 816 and 1392, lite4's
+// 1632) have 51-87 flat phases of 2-4 chunks per output row: each block then streams 100-220
+// KB of weights and phase constants for very little work. Chunks within each pixel, its
+// channels padded to 64 (ceil(c / 64) phases), waste at most 1/32 of the lanes.
+bool pixel_chunks(int c) {
+  const int padded = (c + 63) / 64 * 64;
+  return c % 64 != 0 && 32 * (padded - c) <= padded && padded / 64 < std::lcm(64, c) / 64;
+}
+
 Layout layout(int c, int kh, int kw) {
   Layout l{};
   l.fast = c > 0 && c % 16 == 0 && kw >= 1 && kw <= 8 && kh >= 1 && kh <= 16;
   l.header = (size_t(12) * c + 63) / 64 * 64;
   if (l.fast) {
     l.nq = (kw + 3) / 4;
-    l.ncyc = int(std::lcm(64, c) / 64);
+    l.pixel = pixel_chunks(c);
+    l.ncyc = l.pixel ? (c + 63) / 64 : int(std::lcm(64, c) / 64);
     l.weights = size_t(kh) * l.nq * l.ncyc * 256;
   }
   l.avx2 = l.header + l.weights;
@@ -97,18 +111,19 @@ void xor_copy(const int8_t* src, size_t n, uint8_t* dst) {
 }
 
 // Copies `count` pixels (c bytes each) of input row `row` (nullptr: outside the input) at
-// columns first + step * j into dst as u = x ^ 0x80; columns outside the input get zp ^ 0x80.
-void fill_row(const int8_t* row, int in_w, int c, int first, int step, int count, uint8_t fill,
-              uint8_t* dst) {
+// columns first + step * j into dst + j * ds as u = x ^ 0x80; columns outside the input get
+// zp ^ 0x80. Bytes [c, ds) of a copied pixel are left as they were (their weights are 0).
+void fill_row(const int8_t* row, int in_w, int c, int ds, int first, int step, int count,
+              uint8_t fill, uint8_t* dst) {
   if (row == nullptr) {
-    std::memset(dst, fill, size_t(count) * c);
+    std::memset(dst, fill, size_t(count) * ds);
     return;
   }
   // Output pixels j in [j0, j1) read columns inside the input.
   const int j0 = std::min(count, first >= 0 ? 0 : (-first + step - 1) / step);
   const int j1 = std::max(j0, std::min(count, in_w - first <= 0 ? 0 : (in_w - first + step - 1) / step));
-  std::memset(dst, fill, size_t(j0) * c);
-  if (step == 1) {
+  std::memset(dst, fill, size_t(j0) * ds);
+  if (step == 1 && ds == c) {
     xor_copy(row + size_t(first + j0) * c, size_t(j1 - j0) * c, dst + size_t(j0) * c);
   } else if (c >= 64) {
     // Whole 64-byte copies, the last one ending at the pixel's end (overlapping the one
@@ -116,16 +131,16 @@ void fill_row(const int8_t* row, int in_w, int c, int first, int step, int count
     const __m512i flip = _mm512_set1_epi8(int8_t(0x80));
     for (int j = j0; j < j1; ++j) {
       const int8_t* s = row + size_t(first + step * j) * c;
-      uint8_t* d = dst + size_t(j) * c;
+      uint8_t* d = dst + size_t(j) * ds;
       for (int b = 0; b + 64 < c; b += 64)
         _mm512_storeu_si512(d + b, _mm512_xor_si512(_mm512_loadu_si512(s + b), flip));
       _mm512_storeu_si512(d + c - 64, _mm512_xor_si512(_mm512_loadu_si512(s + c - 64), flip));
     }
   } else {
     for (int j = j0; j < j1; ++j)
-      xor_copy(row + size_t(first + step * j) * c, size_t(c), dst + size_t(j) * c);
+      xor_copy(row + size_t(first + step * j) * c, size_t(c), dst + size_t(j) * ds);
   }
-  std::memset(dst + size_t(j1) * c, fill, size_t(count - j1) * c);
+  std::memset(dst + size_t(j1) * ds, fill, size_t(count - j1) * ds);
 }
 
 void make_quads_row(int chunks, const uint8_t* const* t, __m512i* dst) {
@@ -172,9 +187,33 @@ template <RqMode kMode>
   return _mm512_min_epi8(_mm512_max_epi8(_mm512_packs_epi16(w01, w23), lo), hi);
 }
 
+// Where chunk ch (phase ch % ncyc) of an output row goes: out + (ch / ncyc) * step +
+// (ch % ncyc) * 64. Flat rows: step = 64 ncyc, and only the row's last chunk may be partial;
+// pixel chunks: step = c, and every pixel's last chunk holds c - 64 (ncyc - 1) bytes.
+struct OutMap {
+  int ncyc, step, last;
+  bool pixel;
+  __mmask64 tail;  // bytes of a partial chunk
+  size_t at(int ch) const { return size_t(ch / ncyc) * step + size_t(ch % ncyc) * 64; }
+  __mmask64 mask(int ch) const {
+    return (pixel ? ch % ncyc == ncyc - 1 : ch == last) ? tail : ~__mmask64(0);
+  }
+};
+
+OutMap out_map(bool pixel, int c, int ncyc, int chunks, int row_bytes) {
+  OutMap m{};
+  m.ncyc = ncyc;
+  m.pixel = pixel;
+  m.last = chunks - 1;
+  m.step = pixel ? c : 64 * ncyc;
+  const int tail = pixel ? c - 64 * (ncyc - 1) : row_bytes - 64 * m.last;
+  m.tail = tail >= 64 ? ~__mmask64(0) : (__mmask64(1) << tail) - 1;
+  return m;
+}
+
 // One output row: `chunks` 64-byte chunks, quads at quads[r] (r = ky * nq + q), R = rows*nq.
 template <int R, RqMode kMode>
-void dw_phase(int cyc, int chunks, int ncyc, int row_bytes, const __m512i* const* quads,
+void dw_phase(int cyc, int chunks, int ncyc, const OutMap& om, const __m512i* const* quads,
             const __m512i* weights, int r_count, const PhaseConsts* phases,
             const qs8_avx512::OutputVec& ov, __m512i lo, __m512i hi, int8_t* out) {
   const int rc = R ? R : r_count;
@@ -214,14 +253,13 @@ void dw_phase(int cyc, int chunks, int ncyc, int row_bytes, const __m512i* const
             d[j] = _mm512_dpbusd_epi32(d[j], _mm512_load_si512(qr + 3 * qs + j), w);
           }
         }
-        int8_t* o = out + size_t(ch) * 64;
-        const size_t os = size_t(ncyc) * 64;
-        const int ed = row_bytes - (ch + 3 * ncyc) * 64;  // only the last may be partial
-        const __mmask64 md = ed >= 64 ? ~__mmask64(0) : (__mmask64(1) << ed) - 1;
-        _mm512_storeu_si512(o, requant_pack<kMode>(a, pc, ov, lo, hi));
-        _mm512_storeu_si512(o + os, requant_pack<kMode>(b, pc, ov, lo, hi));
-        _mm512_storeu_si512(o + 2 * os, requant_pack<kMode>(c, pc, ov, lo, hi));
-        _mm512_mask_storeu_epi8(o + 3 * os, md, requant_pack<kMode>(d, pc, ov, lo, hi));
+        _mm512_mask_storeu_epi8(out + om.at(ch), om.mask(ch), requant_pack<kMode>(a, pc, ov, lo, hi));
+        _mm512_mask_storeu_epi8(out + om.at(ch + ncyc), om.mask(ch + ncyc),
+                                requant_pack<kMode>(b, pc, ov, lo, hi));
+        _mm512_mask_storeu_epi8(out + om.at(ch + 2 * ncyc), om.mask(ch + 2 * ncyc),
+                                requant_pack<kMode>(c, pc, ov, lo, hi));
+        _mm512_mask_storeu_epi8(out + om.at(ch + 3 * ncyc), om.mask(ch + 3 * ncyc),
+                                requant_pack<kMode>(d, pc, ov, lo, hi));
       }
     }
     for (; ch + ncyc < chunks; ch += 2 * ncyc) {
@@ -238,11 +276,9 @@ void dw_phase(int cyc, int chunks, int ncyc, int row_bytes, const __m512i* const
           b[j] = _mm512_dpbusd_epi32(b[j], _mm512_load_si512(qr + qb + j), w);
         }
       }
-      const int ea = row_bytes - ch * 64, eb = ea - ncyc * 64;
-      const __mmask64 ma = ea >= 64 ? ~__mmask64(0) : (__mmask64(1) << ea) - 1;
-      const __mmask64 mb = eb >= 64 ? ~__mmask64(0) : (__mmask64(1) << eb) - 1;
-      _mm512_mask_storeu_epi8(out + size_t(ch) * 64, ma, requant_pack<kMode>(a, pc, ov, lo, hi));
-      _mm512_mask_storeu_epi8(out + size_t(ch + ncyc) * 64, mb, requant_pack<kMode>(b, pc, ov, lo, hi));
+      _mm512_mask_storeu_epi8(out + om.at(ch), om.mask(ch), requant_pack<kMode>(a, pc, ov, lo, hi));
+      _mm512_mask_storeu_epi8(out + om.at(ch + ncyc), om.mask(ch + ncyc),
+                              requant_pack<kMode>(b, pc, ov, lo, hi));
     }
     if (ch < chunks) {
       __m512i a[4];
@@ -251,27 +287,25 @@ void dw_phase(int cyc, int chunks, int ncyc, int row_bytes, const __m512i* const
       for (int r = 0; r < rc; ++r)
         for (int j = 0; j < 4; ++j)
           a[j] = _mm512_dpbusd_epi32(a[j], _mm512_load_si512(quads[r] + qa + j), wt(r, j));
-      const int ea = row_bytes - ch * 64;
-      const __mmask64 ma = ea >= 64 ? ~__mmask64(0) : (__mmask64(1) << ea) - 1;
-      _mm512_mask_storeu_epi8(out + size_t(ch) * 64, ma, requant_pack<kMode>(a, pc, ov, lo, hi));
+      _mm512_mask_storeu_epi8(out + om.at(ch), om.mask(ch), requant_pack<kMode>(a, pc, ov, lo, hi));
     }
   }
 }
 
 template <int R>
-void dw_row(int r_count, int chunks, int ncyc, int row_bytes, const __m512i* const* quads,
+void dw_row(int r_count, int chunks, int ncyc, const OutMap& om, const __m512i* const* quads,
             const __m512i* weights, const PhaseConsts* phases, const qs8_avx512::OutputVec& ov,
             __m512i lo, __m512i hi, int8_t* out) {
   for (int cyc = 0; cyc < ncyc && cyc < chunks; ++cyc) {
     switch (phases[cyc].mode) {
       case kRqFast:
-        dw_phase<R, kRqFast>(cyc, chunks, ncyc, row_bytes, quads, weights, r_count, phases, ov, lo, hi, out);
+        dw_phase<R, kRqFast>(cyc, chunks, ncyc, om, quads, weights, r_count, phases, ov, lo, hi, out);
         break;
       case kRqWide:
-        dw_phase<R, kRqWide>(cyc, chunks, ncyc, row_bytes, quads, weights, r_count, phases, ov, lo, hi, out);
+        dw_phase<R, kRqWide>(cyc, chunks, ncyc, om, quads, weights, r_count, phases, ov, lo, hi, out);
         break;
       default:
-        dw_phase<R, kRqGeneral>(cyc, chunks, ncyc, row_bytes, quads, weights, r_count, phases, ov, lo, hi, out);
+        dw_phase<R, kRqGeneral>(cyc, chunks, ncyc, om, quads, weights, r_count, phases, ov, lo, hi, out);
         break;
     }
   }
@@ -297,15 +331,16 @@ constexpr size_t kRingBudget = 768 * 1024;
 // rows[r * NQ + q]: quads of input row r of the block, group q. kw == KH.
 
 template <int KH, int SH, int P, RqMode kMode>
-[[gnu::noinline]] void dw_block_phase(int cyc, const Segment& sg, int ncyc, int row_bytes,
-                                      const __m512i* const* rows, const __m512i* wphase,
-                                      const PhaseConsts& pc, const qs8_avx512::OutputVec& ov,
-                                      __m512i lo, __m512i hi, int8_t* out) {
+[[gnu::noinline]] void dw_block_phase(int cyc, const Segment& sg, int ncyc, const OutMap& om,
+                                      int row_bytes, const __m512i* const* rows,
+                                      const __m512i* wphase, const PhaseConsts& pc,
+                                      const qs8_avx512::OutputVec& ov, __m512i lo, __m512i hi,
+                                      int8_t* out) {
   constexpr int NQ = (KH + 3) / 4, NR = SH * (P - 1) + KH;
-  const int last = sg.chunks - 1, tail = row_bytes - last * 64;
-  const __mmask64 tail_mask = tail >= 64 ? ~__mmask64(0) : (__mmask64(1) << tail) - 1;
   // The segment's chunks of this phase: ch = cyc (mod ncyc), ch in [c0, c1).
-  for (int ch = sg.c0 + ((cyc - sg.c0) % ncyc + ncyc) % ncyc; ch < sg.c1; ch += ncyc) {
+  const int first = sg.c0 + ((cyc - sg.c0) % ncyc + ncyc) % ncyc;
+  int8_t* o = out + om.at(first);
+  for (int ch = first; ch < sg.c1; ch += ncyc, o += om.step) {
     __m512i acc[P][4];
     for (int p = 0; p < P; ++p)
       for (int j = 0; j < 4; ++j) acc[p][j] = pc.init[j];
@@ -327,15 +362,15 @@ template <int KH, int SH, int P, RqMode kMode>
           }
         }
       }
-    const __mmask64 m = ch == last ? tail_mask : ~__mmask64(0);
-    int8_t* o = out + size_t(ch) * 64;
+    const __mmask64 m = (om.pixel ? cyc == ncyc - 1 : ch == om.last) ? om.tail : ~__mmask64(0);
     for (int p = 0; p < P; ++p)
       _mm512_mask_storeu_epi8(o + size_t(p) * row_bytes, m, requant_pack<kMode>(acc[p], pc, ov, lo, hi));
   }
 }
 
 template <int KH, int SH, int P>
-void dw_block(const Segment& sg, int ncyc, int row_bytes, const __m512i* const* rows,
+void dw_block(const Segment& sg, int ncyc, const OutMap& om, int row_bytes,
+              const __m512i* const* rows,
               const __m512i* weights, const PhaseConsts* phases, const qs8_avx512::OutputVec& ov,
               __m512i lo, __m512i hi, int8_t* out) {
   constexpr int NQ = (KH + 3) / 4;
@@ -343,14 +378,14 @@ void dw_block(const Segment& sg, int ncyc, int row_bytes, const __m512i* const* 
     const __m512i* wphase = weights + size_t(cyc) * KH * NQ * 4;
     switch (phases[cyc].mode) {
       case kRqFast:
-        dw_block_phase<KH, SH, P, kRqFast>(cyc, sg, ncyc, row_bytes, rows, wphase, phases[cyc], ov, lo, hi, out);
+        dw_block_phase<KH, SH, P, kRqFast>(cyc, sg, ncyc, om, row_bytes, rows, wphase, phases[cyc], ov, lo, hi, out);
         break;
       case kRqWide:
-        dw_block_phase<KH, SH, P, kRqWide>(cyc, sg, ncyc, row_bytes, rows, wphase, phases[cyc], ov, lo, hi, out);
+        dw_block_phase<KH, SH, P, kRqWide>(cyc, sg, ncyc, om, row_bytes, rows, wphase, phases[cyc], ov, lo, hi, out);
         break;
       default:  // rare (see RqMode): one row at a time, in a call of one segment only
         for (int p = 0; p < P; ++p)
-          dw_phase<KH * NQ, kRqGeneral>(cyc, sg.chunks, ncyc, row_bytes, rows + SH * p * NQ,
+          dw_phase<KH * NQ, kRqGeneral>(cyc, sg.chunks, ncyc, om, rows + SH * p * NQ,
                                         weights, KH * NQ, phases, ov, lo, hi,
                                         out + size_t(p) * row_bytes);
         break;
@@ -360,17 +395,23 @@ void dw_block(const Segment& sg, int ncyc, int row_bytes, const __m512i* const* 
 
 // Rows [oy, oy + P) with P = min(4, rows_left); returns P.
 template <int KH, int SH>
-int dw_block_any(int rows_left, const Segment& sg, int ncyc, int row_bytes,
+int dw_block_any(int rows_left, const Segment& sg, int ncyc, const OutMap& om, int row_bytes,
                  const __m512i* const* rows, const __m512i* weights, const PhaseConsts* phases,
                  const qs8_avx512::OutputVec& ov, __m512i lo, __m512i hi, int8_t* out) {
   const int P = rows_left >= 4 ? 4 : rows_left;
   switch (P) {
-    case 4: dw_block<KH, SH, 4>(sg, ncyc, row_bytes, rows, weights, phases, ov, lo, hi, out); break;
-    case 3: dw_block<KH, SH, 3>(sg, ncyc, row_bytes, rows, weights, phases, ov, lo, hi, out); break;
-    case 2: dw_block<KH, SH, 2>(sg, ncyc, row_bytes, rows, weights, phases, ov, lo, hi, out); break;
-    default: dw_block<KH, SH, 1>(sg, ncyc, row_bytes, rows, weights, phases, ov, lo, hi, out); break;
+    case 4: dw_block<KH, SH, 4>(sg, ncyc, om, row_bytes, rows, weights, phases, ov, lo, hi, out); break;
+    case 3: dw_block<KH, SH, 3>(sg, ncyc, om, row_bytes, rows, weights, phases, ov, lo, hi, out); break;
+    case 2: dw_block<KH, SH, 2>(sg, ncyc, om, row_bytes, rows, weights, phases, ov, lo, hi, out); break;
+    default: dw_block<KH, SH, 1>(sg, ncyc, om, row_bytes, rows, weights, phases, ov, lo, hi, out); break;
   }
   return P;
+}
+
+// Channel of byte position pos of phase cyc; -1 for a pixel's padding.
+int phase_channel(const Layout& l, int c, int cyc, int pos) {
+  const int b = cyc * 64 + pos;
+  return l.pixel ? (b < c ? b : -1) : b % c;
 }
 
 }  // namespace
@@ -409,13 +450,14 @@ void qs8_dwconv_pack__avx512vnni(int c, int kernel_h, int kernel_w, const int8_t
           for (int b = 0; b < 4; ++b) {
             // position pos = 16L + 4j + i sits in zmm j, lane L, dword i.
             const int L = pos / 16, j = (pos / 4) % 4, i = pos % 4;
-            const int ch = (cyc * 64 + pos) % c, kx = 4 * q + b;
+            const int ch = phase_channel(l, c, cyc, pos), kx = 4 * q + b;
             const size_t r = size_t(ky) * l.nq + q, rows = size_t(kernel_h) * l.nq;
             w[((cyc * rows + r) * 4 + j) * 64 + 16 * L + 4 * i + b] =
-                kx < kernel_w ? w_hwc[(size_t(ky) * kernel_w + kx) * c + ch] : int8_t(0);
+                kx < kernel_w && ch >= 0 ? w_hwc[(size_t(ky) * kernel_w + kx) * c + ch] : int8_t(0);
           }
 
-  // Phase constants. Position pos of phase cyc is channel (64 cyc + pos) % c.
+  // Phase constants. Padding lanes (pixel chunks) start at 0, have weight 0, and take the
+  // last channel's requantization; their results are never stored.
   const int32_t* hb = reinterpret_cast<const int32_t*>(p);  // bias, wsum, bound as above
   const int32_t* wsum = hb + c;
   const uint32_t* acc_bound = reinterpret_cast<const uint32_t*>(hb + 2 * c);
@@ -425,7 +467,8 @@ void qs8_dwconv_pack__avx512vnni(int c, int kernel_h, int kernel_w, const int8_t
     std::memset(static_cast<void*>(&pc), 0, sizeof(pc));
     bool fast = true, wide = true;
     for (int pos = 0; pos < 64; ++pos) {
-      const int ch = (cyc * 64 + pos) % c;
+      const int ch = phase_channel(l, c, cyc, pos);
+      if (ch < 0) continue;
       const int64_t b = acc_bound[ch];
       fast = fast && qs8_avx512::fast_requant_ok(rq, ch, 1, &b);
       wide = wide && qs8_avx512::wide_requant_ok(rq, ch, 1, &b);
@@ -436,9 +479,10 @@ void qs8_dwconv_pack__avx512vnni(int c, int kernel_h, int kernel_w, const int8_t
       int64_t bound[16];
       for (int L = 0; L < 4; ++L)
         for (int i = 0; i < 4; ++i) {
-          const int ch = (cyc * 64 + 16 * L + 4 * j + i) % c;
+          const int pch = phase_channel(l, c, cyc, 16 * L + 4 * j + i);
+          const int ch = pch >= 0 ? pch : c - 1;
           // Wrapping int32 arithmetic (see the header): computed in uint32.
-          init[4 * L + i] = int32_t(uint32_t(hb[ch]) -
+          init[4 * L + i] = pch < 0 ? 0 : int32_t(uint32_t(hb[ch]) -
                                     uint32_t(128 + rq.input_zero_point) * uint32_t(wsum[ch]));
           mult[4 * L + i] = rq.multiplier[ch];
           shift[4 * L + i] = rq.shift[ch];
@@ -468,13 +512,17 @@ void qs8_dwconv_rows__avx512vnni(const ConvGeometry& g, const int8_t* in, const 
   if (oy_begin >= oy_end) return;
   const __m512i* weights = reinterpret_cast<const __m512i*>(p + l.header);
   const int nq = l.nq, ncyc = l.ncyc, sw = g.stride_w;
-  const int row_bytes = g.out_w * c, chunks = (row_bytes + 63) / 64;
+  // Output row: out_w * c bytes; chunks flat over the row, or ncyc per pixel.
+  const int row_bytes = g.out_w * c;
+  const int chunks = l.pixel ? g.out_w * ncyc : (row_bytes + 63) / 64;
+  const int ds = l.pixel ? 64 * ncyc : c;  // pixel stride of the source rows
+  const OutMap om = out_map(l.pixel, c, ncyc, chunks, row_bytes);
   const uint8_t fill = uint8_t(rq.input_zero_point ^ 0x80);
 
   // Workspace: phase constants, source rows (band, or even/odd columns for stride 2) and the
   // ring of `slots` quad rows (nq groups of a pass's chunks * 4 zmm each).
   const int src_px = sw == 1 ? g.out_w - 1 + kw : g.out_w + (kw - 1) / 2;
-  const size_t src_bytes = (size_t(src_px) * c + 64 + 63) / 64 * 64;
+  const size_t src_bytes = (size_t(src_px) * ds + 64 + 63) / 64 * 64;
 
   // The phase constants are read in place where the packed buffer is 64-byte aligned (the
   // runtime's always is), else copied: 17-80 KB per call for 144-1248 channels, which every
@@ -522,12 +570,12 @@ void qs8_dwconv_rows__avx512vnni(const ConvGeometry& g, const int8_t* in, const 
     const int8_t* row = iy >= 0 && iy < g.in_h ? in + size_t(iy) * g.in_w * c : nullptr;
     const uint8_t* tap[8];
     if (sw == 1) {
-      fill_row(row, g.in_w, c, -g.pad_left, 1, src_px, fill, src0);
-      for (int kx = 0; kx < kw; ++kx) tap[kx] = src0 + size_t(kx) * c;
+      fill_row(row, g.in_w, c, ds, -g.pad_left, 1, src_px, fill, src0);
+      for (int kx = 0; kx < kw; ++kx) tap[kx] = src0 + size_t(kx) * ds;
     } else {  // even input columns in src0, odd in src1
-      fill_row(row, g.in_w, c, -g.pad_left, 2, src_px, fill, src0);
-      fill_row(row, g.in_w, c, 1 - g.pad_left, 2, src_px, fill, src1);
-      for (int kx = 0; kx < kw; ++kx) tap[kx] = (kx % 2 ? src1 : src0) + size_t(kx / 2) * c;
+      fill_row(row, g.in_w, c, ds, -g.pad_left, 2, src_px, fill, src0);
+      fill_row(row, g.in_w, c, ds, 1 - g.pad_left, 2, src_px, fill, src1);
+      for (int kx = 0; kx < kw; ++kx) tap[kx] = (kx % 2 ? src1 : src0) + size_t(kx / 2) * ds;
     }
     for (int q = 0; q < nq; ++q) {
       const uint8_t* t[4];
@@ -559,19 +607,19 @@ void qs8_dwconv_rows__avx512vnni(const ConvGeometry& g, const int8_t* in, const 
       }
       int8_t* orow = out + size_t(oy) * row_bytes;
       if (!blocked) {  // other kernel sizes (no EfficientNet-lite layer); one pass, whole rows
-        dw_row<0>(kh * nq, chunks, ncyc, row_bytes, quads, weights, phases, ov, lo, hi, orow);
+        dw_row<0>(kh * nq, chunks, ncyc, om, quads, weights, phases, ov, lo, hi, orow);
         ++oy;
         continue;
       }
       const int left = oy_end - oy;
       if (kh == 3 && g.stride_h == 1)
-        oy += dw_block_any<3, 1>(left, sg, ncyc, row_bytes, quads, weights, phases, ov, lo, hi, orow);
+        oy += dw_block_any<3, 1>(left, sg, ncyc, om, row_bytes, quads, weights, phases, ov, lo, hi, orow);
       else if (kh == 3)
-        oy += dw_block_any<3, 2>(left, sg, ncyc, row_bytes, quads, weights, phases, ov, lo, hi, orow);
+        oy += dw_block_any<3, 2>(left, sg, ncyc, om, row_bytes, quads, weights, phases, ov, lo, hi, orow);
       else if (g.stride_h == 1)
-        oy += dw_block_any<5, 1>(left, sg, ncyc, row_bytes, quads, weights, phases, ov, lo, hi, orow);
+        oy += dw_block_any<5, 1>(left, sg, ncyc, om, row_bytes, quads, weights, phases, ov, lo, hi, orow);
       else
-        oy += dw_block_any<5, 2>(left, sg, ncyc, row_bytes, quads, weights, phases, ov, lo, hi, orow);
+        oy += dw_block_any<5, 2>(left, sg, ncyc, om, row_bytes, quads, weights, phases, ov, lo, hi, orow);
     }
   }
 }
