@@ -149,9 +149,10 @@ void gemm_tile(const uint8_t* xb, int kp, const uint8_t* panel0, size_t pbytes, 
 // Requantizes and stores an 8x32 tile, acc[2 r + v] = row r, panel v (two rows at a time,
 // qs8_avx512::pack_two_rows_clamp).
 template <int kRq>
-[[gnu::noinline]] void epilogue_8x32(const __m512i* acc, int8_t* out, size_t ldo,
-                                     const PanelRequant* pr, const qs8_avx512::OutputVec& ov,
-                                     __m128i lo8, __m128i hi8) {
+[[gnu::always_inline]] inline void epilogue_8x32(const __m512i* acc, int8_t* out, size_t ldo,
+                                                 const PanelRequant* pr,
+                                                 const qs8_avx512::OutputVec& ov, __m128i lo8,
+                                                 __m128i hi8) {
   const __m512i lo = _mm512_broadcast_i32x4(lo8), hi = _mm512_broadcast_i32x4(hi8);
   const __mmask32 m = __mmask32(pr[0].store_mask) | (__mmask32(pr[1].store_mask) << 16);
 #pragma GCC unroll 4
@@ -165,9 +166,20 @@ template <int kRq>
   }
 }
 
+template <int kRq>
+[[gnu::noinline]] void epilogue_8x32_call(const __m512i* acc, int8_t* out, size_t ldo,
+                                          const PanelRequant* pr,
+                                          const qs8_avx512::OutputVec& ov, __m128i lo8,
+                                          __m128i hi8) {
+  epilogue_8x32<kRq>(acc, out, ldo, pr, ov, lo8, hi8);
+}
+
+// Depths up to kInlineEpilogueK take the epilogue inline (kInline), deeper ones a call.
+constexpr int kInlineEpilogueK = 256;
+
 // The full 8x32 tile with its 16 accumulators in named variables: with an array, GCC
 // copies them between registers and the stack on every iteration (about half the speed).
-template <int kRq>
+template <int kRq, bool kInline>
 void gemm_tile_8x32(const uint8_t* xb, int kp, const uint8_t* panel0, size_t pbytes,
                     int8_t* out, size_t ldo, const PanelRequant* pr,
                     const qs8_avx512::OutputVec& ov, __m128i lo8, __m128i hi8) {
@@ -200,12 +212,16 @@ void gemm_tile_8x32(const uint8_t* xb, int kp, const uint8_t* panel0, size_t pby
     ELITE_QS8_ROW(7, a70, a71)
 #undef ELITE_QS8_ROW
   }
-  // The epilogue runs out of line on the accumulators in memory: inlined, GCC hoists its
-  // constants into registers over the k loop and spills accumulators there; as calls from
-  // the loop's scope, every call spilled all 16.
+  // Shallow tiles (K = 16..40 expansions and projections: a few k steps per 16 requantized
+  // vectors) run the epilogue inline: 112x112 K=16 -> 96 137 -> 116 us, 140x140 K=24 -> 144
+  // 372 -> 329 us. Deep ones call it on the accumulators in memory, which keeps GCC from
+  // hoisting its constants into registers over the k loop (spilling accumulators there).
   alignas(64) __m512i acc[16] = {a00, a01, a10, a11, a20, a21, a30, a31,
                                  a40, a41, a50, a51, a60, a61, a70, a71};
-  epilogue_8x32<kRq>(acc, out, ldo, pr, ov, lo8, hi8);
+  if constexpr (kInline)
+    epilogue_8x32<kRq>(acc, out, ldo, pr, ov, lo8, hi8);
+  else
+    epilogue_8x32_call<kRq>(acc, out, ldo, pr, ov, lo8, hi8);
 }
 
 template <int NV, int kRq>
@@ -224,16 +240,17 @@ void gemm_tile_rows(int rows, const uint8_t* xb, int kp, const uint8_t* panel, s
   }
 }
 
-// All row blocks of a chunk (rows, offset in xb) for one panel or a pair.
-template <int NV, int kRq>
+// All row blocks of a chunk (rows, offset in xb) for one panel or a pair. kInline: see
+// gemm_tile_8x32.
+template <int NV, int kRq, bool kInline = false>
 void gemm_panels(int rows, const uint8_t* xb, int kp, const uint8_t* panel, size_t pbytes,
                  int8_t* out, size_t ldo, const PanelRequant* pr,
                  const qs8_avx512::OutputVec& ov, __m128i lo8, __m128i hi8) {
   int r = 0;
   for (; r + kMr <= rows; r += kMr) {
     if constexpr (NV == 2)
-      gemm_tile_8x32<kRq>(xb + size_t(r) * kp, kp, panel, pbytes, out + size_t(r) * ldo, ldo,
-                            pr, ov, lo8, hi8);
+      gemm_tile_8x32<kRq, kInline>(xb + size_t(r) * kp, kp, panel, pbytes,
+                                   out + size_t(r) * ldo, ldo, pr, ov, lo8, hi8);
     else
       gemm_tile<kMr, NV, kRq>(xb + size_t(r) * kp, kp, panel, pbytes, out + size_t(r) * ldo,
                                 ldo, pr, ov, lo8, hi8);
@@ -241,6 +258,28 @@ void gemm_panels(int rows, const uint8_t* xb, int kp, const uint8_t* panel, size
   if (r < rows)
     gemm_tile_rows<NV, kRq>(rows - r, xb + size_t(r) * kp, kp, panel, pbytes,
                               out + size_t(r) * ldo, ldo, pr, ov, lo8, hi8);
+}
+
+template <int kRq>
+[[gnu::noinline]] void deep_pair_panels(int rows, const uint8_t* xb, int kp,
+                                        const uint8_t* panel, size_t pbytes, int8_t* out,
+                                        size_t ldo, const PanelRequant* pr,
+                                        const qs8_avx512::OutputVec& ov, __m128i lo8,
+                                        __m128i hi8) {
+  gemm_panels<2, kRq, false>(rows, xb, kp, panel, pbytes, out, ldo, pr, ov, lo8, hi8);
+}
+
+// A pair of panels. The code GCC makes is sensitive to where the tile lands: the shallow
+// form is fastest inlined here, the deep one in a function of its own (inlined here too, it
+// lost a quarter of its speed; 49x1152 -> 192 24 -> 32 us).
+template <int kRq>
+void pair_panels(int rows, const uint8_t* xb, int kp, const uint8_t* panel, size_t pbytes,
+                 int8_t* out, size_t ldo, const PanelRequant* pr,
+                 const qs8_avx512::OutputVec& ov, __m128i lo8, __m128i hi8) {
+  if (kp <= kInlineEpilogueK)
+    gemm_panels<2, kRq, true>(rows, xb, kp, panel, pbytes, out, ldo, pr, ov, lo8, hi8);
+  else
+    deep_pair_panels<kRq>(rows, xb, kp, panel, pbytes, out, ldo, pr, ov, lo8, hi8);
 }
 
 }  // namespace
@@ -296,13 +335,13 @@ void qs8_gemm_8x32c4__avx512vnni(int m_begin, int m_end, int n_begin, int n_end,
         // One path for the pair: fast only when both panels allow it.
         if (pr[0].fast && pr[1].fast) {
           if (qs8_avx512::no_left_shift(pr[0].fv) && qs8_avx512::no_left_shift(pr[1].fv))
-            gemm_panels<2, kRqFastNoLeft>(rows, xb, kp, panel, pbytes, o, size_t(n), pr, ov, lo8, hi8);
+            pair_panels<kRqFastNoLeft>(rows, xb, kp, panel, pbytes, o, size_t(n), pr, ov, lo8, hi8);
           else
-            gemm_panels<2, kRqFast>(rows, xb, kp, panel, pbytes, o, size_t(n), pr, ov, lo8, hi8);
+            pair_panels<kRqFast>(rows, xb, kp, panel, pbytes, o, size_t(n), pr, ov, lo8, hi8);
         } else if (pr[0].wide && pr[1].wide) {
-          gemm_panels<2, kRqWide>(rows, xb, kp, panel, pbytes, o, size_t(n), pr, ov, lo8, hi8);
+          pair_panels<kRqWide>(rows, xb, kp, panel, pbytes, o, size_t(n), pr, ov, lo8, hi8);
         } else {
-          gemm_panels<2, kRqGeneral>(rows, xb, kp, panel, pbytes, o, size_t(n), pr, ov, lo8, hi8);
+          pair_panels<kRqGeneral>(rows, xb, kp, panel, pbytes, o, size_t(n), pr, ov, lo8, hi8);
         }
       } else if (pr[0].fast) {
         gemm_panels<1, kRqFast>(rows, xb, kp, panel, pbytes, o, size_t(n), pr, ov, lo8, hi8);
