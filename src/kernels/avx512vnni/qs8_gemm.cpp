@@ -213,8 +213,8 @@ void gemm_tile_8x32(const uint8_t* xb, int kp, const uint8_t* panel0, size_t pby
 #undef ELITE_QS8_ROW
   }
   // Shallow tiles (K = 16..40 expansions and projections: a few k steps per 16 requantized
-  // vectors) run the epilogue inline: 112x112 K=16 -> 96 137 -> 116 us, 140x140 K=24 -> 144
-  // 372 -> 329 us. Deep ones call it on the accumulators in memory, which keeps GCC from
+  // vectors) run the epilogue inline: 112x112 K=16 -> 96 140 -> 113 us, 140x140 K=24 -> 144
+  // 381 -> 318 us. Deep ones call it on the accumulators in memory, which keeps GCC from
   // hoisting its constants into registers over the k loop (spilling accumulators there).
   alignas(64) __m512i acc[16] = {a00, a01, a10, a11, a20, a21, a30, a31,
                                  a40, a41, a50, a51, a60, a61, a70, a71};
