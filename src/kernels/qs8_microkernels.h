@@ -95,11 +95,11 @@ void qs8_conv_pack__avx512vnni(int out_c, int kernel_h, int kernel_w, int in_c,
                                const int8_t* w_ohwi, const int32_t* bias, void* packed);
 void qs8_conv_8x32c4__avx512vnni(const ConvGeometry& g, const int8_t* in, const void* packed,
                                  int8_t* out, const QS8Requant& rq, int oy_begin, int oy_end);
-// The VNNI panels, then per-panel requantization constants made from rq at pack time.
 void qs8_quantize_f32_s8__avx512vnni(size_t n, const float* in, int8_t* out, float scale,
                                      int32_t zp);
 void qs8_quantize_f32_u8__avx512vnni(size_t n, const float* in, uint8_t* out, float scale,
                                      int32_t zp);
+// The VNNI panels, then per-panel requantization constants made from rq at pack time.
 size_t qs8_gemm_packed_bytes__avx512vnni(int n, int k);
 void qs8_gemm_pack__avx512vnni(int n, int k, const int8_t* w_nk, const int32_t* bias,
                                const QS8Requant& rq, void* packed);

@@ -195,9 +195,11 @@ struct OutMap {
   bool pixel;
   __mmask64 tail;  // bytes of a partial chunk
   size_t at(int ch) const { return size_t(ch / ncyc) * step + size_t(ch % ncyc) * 64; }
-  __mmask64 mask(int ch) const {
-    return (pixel ? ch % ncyc == ncyc - 1 : ch == last) ? tail : ~__mmask64(0);
+  // Chunk ch of phase cyc (= ch % ncyc, which callers looping over one phase already know).
+  __mmask64 mask(int ch, int cyc) const {
+    return (pixel ? cyc == ncyc - 1 : ch == last) ? tail : ~__mmask64(0);
   }
+  __mmask64 mask(int ch) const { return mask(ch, ch % ncyc); }
 };
 
 OutMap out_map(bool pixel, int c, int ncyc, int chunks, int row_bytes) {
@@ -362,7 +364,7 @@ template <int KH, int SH, int P, RqMode kMode>
           }
         }
       }
-    const __mmask64 m = (om.pixel ? cyc == ncyc - 1 : ch == om.last) ? om.tail : ~__mmask64(0);
+    const __mmask64 m = om.mask(ch, cyc);
     for (int p = 0; p < P; ++p)
       _mm512_mask_storeu_epi8(o + size_t(p) * row_bytes, m, requant_pack<kMode>(acc[p], pc, ov, lo, hi));
   }
