@@ -109,6 +109,15 @@ void qs8_dwconv_pack__avx512vnni(int c, int kernel_h, int kernel_w, const int8_t
 void qs8_dwconv_rows__avx512vnni(const ConvGeometry& g, const int8_t* in, const void* packed,
                                  int8_t* out, const QS8Requant& rq, int oy_begin, int oy_end);
 
+// AMX-INT8 kernels (src/kernels/amx/qs8_*.cpp): per-panel constants, then the weights in
+// tile rows (see qs8_gemm.cpp there).
+size_t qs8_gemm_packed_bytes__amx(int n, int k);
+void qs8_gemm_pack__amx(int n, int k, const int8_t* w_nk, const int32_t* bias,
+                        const QS8Requant& rq, void* packed);
+void qs8_gemm_32x32__amx(int m_begin, int m_end, int n_begin, int n_end, int n, int k,
+                         const int8_t* in, const void* packed, int8_t* out,
+                         const QS8Requant& rq);
+
 // The tables, one per compiled ISA (see qs8_isa_list.inc).
 #define ELITE_QS8_ISA(name, supported) extern const QS8Kernels qs8_kernels__##name;
 #include "kernels/qs8_isa_list.inc"
