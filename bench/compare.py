@@ -445,7 +445,8 @@ def machine_info():
                 break
     except OSError:
         pass
-    isa = [f for f in ("avx2", "fma", "avx512f", "avx512_vnni", "avx_vnni") if f in flags]
+    isa = [f for f in ("avx2", "fma", "avx512f", "avx512_vnni", "avx_vnni", "avx512_fp16", "amx_int8")
+           if f in flags]
     return {"cpu": cpu, "cores": os.cpu_count(), "isa": isa, "kernel": platform.release()}
 
 
