@@ -552,15 +552,16 @@ def markdown(a, meta, rows):
 def read_peaks(path):
     """Per-core peaks from `peak_bench --benchmark_format=json` (with or without repetitions;
     the highest rate of each counter wins): {"fp32_flops": ..., "int8_macs": ...} per second.
-    INT8 takes the best instruction the CPU ran (vpmaddwd on AVX2, vpdpbusd with VNNI)."""
+    Each takes the best instruction the CPU ran (INT8: vpmaddwd on AVX2, vpdpbusd with VNNI,
+    tdpbssd with AMX), and is labelled with it."""
     peaks = {}
     for b in json.load(open(path)).get("benchmarks", []):
         name = b.get("name", "")
         if "/per_core" not in name:
             continue
         if "FLOPS" in b:
-            peaks["fp32_flops"] = max(peaks.get("fp32_flops", 0), b["FLOPS"])
-            peaks.setdefault("fp32_from", name.split("/per_core")[0])
+            if b["FLOPS"] > peaks.get("fp32_flops", 0):
+                peaks["fp32_flops"], peaks["fp32_from"] = b["FLOPS"], name.split("/per_core")[0]
         if "MACS" in b:
             if b["MACS"] > peaks.get("int8_macs", 0):
                 peaks["int8_macs"], peaks["int8_from"] = b["MACS"], name.split("/per_core")[0]

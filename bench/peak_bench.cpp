@@ -6,6 +6,8 @@
 //                     instruction pair of elite's AVX2 INT8 kernels, which widen int8 to int16)
 //   int8_dot/avxvnni  vpdpbusd ymm        32 u8 x s8 multiply-adds            (if AVX-VNNI)
 //   int8_dot/avx512vnni vpdpbusd zmm      64 u8 x s8 multiply-adds            (if AVX512-VNNI)
+//   int8_dot/amx_tdpbssd  tdpbssd 16x16x64 16384 s8 x s8 multiply-adds       (if AMX-INT8, with
+//                     Linux's tile permission; 4 accumulator tiles, the blocking of elite's AMX GEMM)
 // Each loop keeps 10-12 independent accumulator chains (more than latency x issue width on
 // current x86 cores) and only register operands, so it measures the execution ports and
 // nothing else.
@@ -233,6 +235,31 @@ int64_t dot_mem_operand(int64_t iterations) {
   return iterations;
 }
 
+// 4 chains of tdpbssd (tmm0..3 += tmm4/5 x tmm6/7, all 16 rows x 64 bytes): the 2x2 tile
+// blocking of elite's AMX GEMM, operands in tiles only.
+constexpr int kAmxChains = 4;
+int64_t amx_dot_tiles(int64_t iterations) {
+  alignas(64) uint8_t config[64] = {};
+  config[0] = 1;  // palette 1
+  for (int t = 0; t < 8; ++t) {
+    config[16 + 2 * t] = 64;  // bytes per row
+    config[48 + t] = 16;      // rows
+  }
+  asm volatile(
+      "ldtilecfg %1\n\t"
+      "tilezero %%tmm0\n\ttilezero %%tmm1\n\ttilezero %%tmm2\n\ttilezero %%tmm3\n\t"
+      "tilezero %%tmm4\n\ttilezero %%tmm5\n\ttilezero %%tmm6\n\ttilezero %%tmm7\n\t"
+      "1:\n\t"
+      "tdpbssd %%tmm6, %%tmm4, %%tmm0\n\ttdpbssd %%tmm7, %%tmm4, %%tmm1\n\t"
+      "tdpbssd %%tmm6, %%tmm5, %%tmm2\n\ttdpbssd %%tmm7, %%tmm5, %%tmm3\n\t"
+      "dec %0\n\tjnz 1b\n\t"
+      "tilerelease"
+      : "+r"(iterations)
+      : "m"(config)
+      : "memory");
+  return iterations;
+}
+
 // One benchmark: `ops_per_step` is the work of one instruction (FLOP or multiply-adds).
 // `ops_per_step` is the work of one instruction, `chains` the instructions per loop trip.
 template <typename Fn>
@@ -284,6 +311,9 @@ void register_all() {
   });
   add("int8_dot/avx512vnni_vpdpbusd_zmm", cpu.avx512f && cpu.avx512vnni, [](benchmark::State& s) {
     bench_peak(s, int8_dot_zmm, 64.0, "MACS", kDotChains);
+  });
+  add("int8_dot/amx_tdpbssd", cpu.amx_int8, [](benchmark::State& s) {
+    bench_peak(s, amx_dot_tiles, 16384.0, "MACS", kAmxChains);
   });
   // Port sharing (see ELITE_PAIR_LOOP): per core only.
   const bool vnni512 = cpu.avx512f && cpu.avx512vnni;

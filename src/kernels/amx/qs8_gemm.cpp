@@ -2,7 +2,8 @@
 //   in [m][k] int8 (row stride k), out [m][n] int8 (row stride n).
 // Idea: one TDPBSSD multiplies a 16-row x 64-byte tile of signed inputs by a 16 x 16-column
 // tile of signed weights (16 groups of 4 k) into 16x16 int32 accumulators: 16384
-// multiply-adds in one instruction, 8 times what AVX512-VNNI does per cycle. The input
+// multiply-adds in one instruction, about 1000 per cycle against 128 for two 512-bit
+// vpdpbusd (a loop of independent TDPBSSDs on this Xeon: 2.7-3.1 T/s, vpdpbusd 415 G). The input
 // tiles are read straight from the activations (rows of k bytes, stride k): signed x signed
 // needs no +128 offset, so the accumulator is bias - zp colsum + sum_k w x, the ref's int32
 // sum exactly (wrapping int32 adds of the same integer). The AVX-512 requantization of
