@@ -92,14 +92,8 @@ TileConfig tile_config(int kb, int block_rows) {
   return t;
 }
 
-constexpr int kRqGeneral = 0, kRqFast = 1, kRqFastNoLeft = 2, kRqWide = 3;
-
-template <int kRq>
-inline __m512i rq_vec(__m512i acc, const Panel& p, const qs8_avx512::OutputVec& ov) {
-  if constexpr (kRq == kRqGeneral) return qs8_avx512::finish(acc, p.rv, ov);
-  else if constexpr (kRq == kRqWide) return qs8_avx512::wide_requant(acc, p.wv);
-  else return qs8_avx512::fast_requant<kRq == kRqFast>(acc, p.fv);
-}
+using qs8_avx512::kRqFast, qs8_avx512::kRqFastNoLeft, qs8_avx512::kRqGeneral, qs8_avx512::kRqWide;
+using qs8_avx512::requant_form;
 
 // Requantizes `rows` rows of a 32x32 block (acc: tiles [row half][panel] of 16x16 int32)
 // and stores columns of NV panels.
@@ -117,8 +111,8 @@ template <int NV, int kRq>
   for (int r = 0; r < rows; r += 2) {
     const int r1 = r + 1 < rows ? r + 1 : r;
     const __m512i v = qs8_avx512::pack_two_rows_clamp(
-        rq_vec<kRq>(at(r, 0), pn[0], ov), rq_vec<kRq>(at(r, 1), p1, ov),
-        rq_vec<kRq>(at(r1, 0), pn[0], ov), rq_vec<kRq>(at(r1, 1), p1, ov), lo, hi);
+        requant_form<kRq>(at(r, 0), pn[0], ov), requant_form<kRq>(at(r, 1), p1, ov),
+        requant_form<kRq>(at(r1, 0), pn[0], ov), requant_form<kRq>(at(r1, 1), p1, ov), lo, hi);
     int8_t* o = out + size_t(r) * ldo;
     _mm256_mask_storeu_epi8(o, m, _mm512_castsi512_si256(v));
     if (r + 1 < rows) _mm256_mask_storeu_epi8(o + ldo, m, _mm512_extracti64x4_epi64(v, 1));
@@ -171,10 +165,6 @@ void panel_block(const int8_t* a, size_t lda, int rows, int blocks, const uint8_
     block_tiles<NV, false>(a, lda, blocks, w, wstride, pn, acc);
   epilogue<NV, kRq>(acc, rows, pn, ov, lo, hi, out, ldo);
 }
-
-struct Scratch {
-  std::vector<int8_t> bytes;
-};
 
 }  // namespace
 
@@ -241,7 +231,7 @@ void qs8_gemm_32x32__amx(int m_begin, int m_end, int n_begin, int n_end, int n, 
   const uint8_t* weights = p + consts_bytes(n);
   const int kc = kc_of(k), kb = std::min(kc, 64), blocks = kc / kb;
   const size_t wstride = weight_bytes(k);
-  static thread_local Scratch scratch;
+  static thread_local std::vector<int8_t> scratch;  // zero-padded copies of last rows
   const qs8_avx512::OutputVec ov = qs8_avx512::output_vec(rq);
   const __m512i lo = _mm512_set1_epi8(int8_t(rq.out_min)), hi = _mm512_set1_epi8(int8_t(rq.out_max));
   const size_t lk = size_t(k);
@@ -258,10 +248,10 @@ void qs8_gemm_32x32__amx(int m_begin, int m_end, int n_begin, int n_end, int n, 
     const int8_t* a = in + size_t(r0) * lk;
     if (size_t(rows) * lk + size_t(kc) - lk > size_t(m_end - r0) * lk) {
       const size_t used = size_t(rows) * lk, need = used + size_t(kc) + 64;
-      if (scratch.bytes.size() < need) scratch.bytes.resize(need);
-      std::memcpy(scratch.bytes.data(), a, used);
-      std::memset(scratch.bytes.data() + used, 0, need - used);
-      a = scratch.bytes.data();
+      if (scratch.size() < need) scratch.resize(need);
+      std::memcpy(scratch.data(), a, used);
+      std::memset(scratch.data() + used, 0, need - used);
+      a = scratch.data();
     }
     int8_t* orow = out + size_t(r0) * n;
     for (int c0 = n_begin; c0 < n_end; c0 += 2 * kNr) {

@@ -91,22 +91,15 @@ void offset_rows(const int8_t* in, int rows, int k, int kp, uint8_t* xb) {
   }
 }
 
-// Epilogue kinds of a panel (pair): the general form, the fast one, the fast one without
-// left shifts (qs8_avx512::no_left_shift), the wide one.
-constexpr int kRqGeneral = 0, kRqFast = 1, kRqFastNoLeft = 2, kRqWide = 3;
-
-template <int kRq>
-inline __m512i rq_vec(__m512i acc, const PanelRequant& pr, const qs8_avx512::OutputVec& ov) {
-  if constexpr (kRq == kRqGeneral) return qs8_avx512::finish(acc, pr.rv, ov);
-  else if constexpr (kRq == kRqWide) return qs8_avx512::wide_requant(acc, pr.wv);
-  else return qs8_avx512::fast_requant<kRq == kRqFast>(acc, pr.fv);
-}
+// Epilogue forms of a panel (pair): qs8_avx512::requant_form.
+using qs8_avx512::kRqFast, qs8_avx512::kRqFastNoLeft, qs8_avx512::kRqGeneral, qs8_avx512::kRqWide;
+using qs8_avx512::requant_form;
 
 template <int kRq>
 inline __m128i requant_row(__m512i acc, const PanelRequant& pr, const qs8_avx512::OutputVec& ov,
                            __m128i lo8, __m128i hi8) {
   // finish() already clamps; the clamp in pack16_clamp is then a no-op.
-  const __m512i v = rq_vec<kRq>(acc, pr, ov);
+  const __m512i v = requant_form<kRq>(acc, pr, ov);
   return qs8_avx512::pack16_clamp(v, lo8, hi8);
 }
 
@@ -158,8 +151,9 @@ template <int kRq>
 #pragma GCC unroll 4
   for (int r = 0; r < 8; r += 2) {
     const __m512i v = qs8_avx512::pack_two_rows_clamp(
-        rq_vec<kRq>(acc[2 * r], pr[0], ov), rq_vec<kRq>(acc[2 * r + 1], pr[1], ov),
-        rq_vec<kRq>(acc[2 * r + 2], pr[0], ov), rq_vec<kRq>(acc[2 * r + 3], pr[1], ov), lo, hi);
+        requant_form<kRq>(acc[2 * r], pr[0], ov), requant_form<kRq>(acc[2 * r + 1], pr[1], ov),
+        requant_form<kRq>(acc[2 * r + 2], pr[0], ov),
+        requant_form<kRq>(acc[2 * r + 3], pr[1], ov), lo, hi);
     int8_t* o = out + size_t(r) * ldo;
     _mm256_mask_storeu_epi8(o, m, _mm512_castsi512_si256(v));
     _mm256_mask_storeu_epi8(o + ldo, m, _mm512_extracti64x4_epi64(v, 1));

@@ -297,6 +297,18 @@ inline __m512i wide_requant(__m512i acc, const WideRequantVec& w) {
   return _mm512_add_epi32(h, w.zero_point);
 }
 
+// The requantization form a kernel picks for a vector of channels (every channel allows it),
+// as a template argument: the general form, the fast one, the fast one without left shifts
+// (no_left_shift), the wide one. `Consts` holds the constants of each form as rv, fv, wv.
+constexpr int kRqGeneral = 0, kRqFast = 1, kRqFastNoLeft = 2, kRqWide = 3;
+
+template <int kRq, typename Consts>
+inline __m512i requant_form(__m512i acc, const Consts& c, const OutputVec& ov) {
+  if constexpr (kRq == kRqGeneral) return finish(acc, c.rv, ov);
+  else if constexpr (kRq == kRqWide) return wide_requant(acc, c.wv);
+  else return fast_requant<kRq == kRqFast>(acc, c.fv);
+}
+
 // Two rows of 32 channels: a, b = row 0's channels 0-15 and 16-31, c, d = row 1's, as int32
 // lanes -> 64 int8 (row 0 in bytes 0-31), saturating, clamped to [lo, hi] (bytes). packs_epi32
 // / packs_epi16 saturate exactly as a direct int32 -> int8 saturation does (fewer shuffle-pipe
