@@ -23,6 +23,7 @@ namespace {
 struct BenchArgs {
   std::string model = kDefaultModel;
   int threads = 1;
+  std::string precision = "fp32";
   int warmup = 5;
   int runs = 50;
   int batch = 1;
@@ -50,6 +51,9 @@ Result<OpProfile> profile_model(const BenchArgs& a, const std::vector<float>& in
   if (!graph.ok()) return graph.status();
   ExecutorOptions o;
   o.threads = a.threads;
+  auto precision = parse_precision(a.precision);
+  if (!precision.ok()) return precision.status();
+  o.precision = *precision;
   auto e = Executor::create(std::move(*graph), o);
   if (!e.ok()) return e.status();
   return profile_ops(**e, input, a.warmup, a.runs);
@@ -104,7 +108,9 @@ int run_bench(const BenchArgs& a) {
     return fail("--batch must be between 1 and 1024 (got " + std::to_string(a.batch) + ")");
   if (a.profile && a.batch != 1) return fail("--profile times one image per run: drop --batch");
   const double t0 = now_ms();
-  auto clf = Classifier::load(a.model, {.threads = a.threads});
+  auto precision = parse_precision(a.precision);
+  if (!precision.ok()) return fail(precision.status().with_context("--precision"));
+  auto clf = Classifier::load(a.model, {.threads = a.threads, .precision = *precision});
   if (!clf.ok()) return fail(clf.status());
   const double load_ms = now_ms() - t0;
   const size_t per_image = size_t{1} * clf->input_height() * clf->input_width() * 3;
@@ -137,6 +143,7 @@ int run_bench(const BenchArgs& a) {
   }
   if (a.json) {
     nlohmann::json j = {{"model", a.model},     {"isa", clf->isa()},      {"threads", a.threads},
+                        {"precision", a.precision},
                         {"runs", a.runs},       {"median_ms", median},    {"p10_ms", p10},
                         {"p90_ms", p90},        {"load_ms", load_ms},     {"first_ms", *first},
                         {"peak_rss_mb", peak_mb}};
@@ -175,6 +182,9 @@ void register_bench(CLI::App& app) {
   cmd->add_option("-m,--model", args->model, "Model (.tflite, float or INT8)")
       ->capture_default_str();
   cmd->add_option("-t,--threads", args->threads, "Threads")->capture_default_str();
+  cmd->add_option("--precision", args->precision,
+                  "fp32, or fp16 (float models; fast with AVX512-FP16)")
+      ->capture_default_str();
   cmd->add_option("--warmup", args->warmup, "Warm-up runs")->capture_default_str();
   cmd->add_option("--runs", args->runs, "Timed runs")->capture_default_str();
   cmd->add_option("--batch", args->batch,

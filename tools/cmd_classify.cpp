@@ -32,6 +32,7 @@ struct ClassifyArgs {
   int top_k = 5;
   std::string labels;
   int threads = 1;
+  std::string precision = "fp32";
   std::string preprocess = "official";
   float score_threshold = -1.0f;  // below 0: keep everything
   std::vector<std::string> allow, deny;
@@ -142,7 +143,9 @@ int run_classify(const ClassifyArgs& a) {
     return fail("--batch must be between 1 and 4096 (got " + std::to_string(a.batch) + ")");
   auto pp = parse_preprocess(a.preprocess);
   if (!pp.ok()) return fail(pp.status().with_context("--preprocess"));
-  auto clf = Classifier::load(a.model, {.threads = a.threads});
+  auto precision = parse_precision(a.precision);
+  if (!precision.ok()) return fail(precision.status().with_context("--precision"));
+  auto clf = Classifier::load(a.model, {.threads = a.threads, .precision = *precision});
   if (!clf.ok()) return fail(clf.status());
   if (!a.labels.empty()) {
     auto labels = read_labels_file(a.labels);
@@ -226,6 +229,9 @@ void register_classify(CLI::App& app) {
   cmd->add_option("-k,--top-k", args->top_k, "How many classes to print")->capture_default_str();
   cmd->add_option("--labels", args->labels, "Label names, one per line (overrides the model's)");
   cmd->add_option("-t,--threads", args->threads, "Threads")->capture_default_str();
+  cmd->add_option("--precision", args->precision,
+                  "fp32, or fp16 (float models; fast with AVX512-FP16)")
+      ->capture_default_str();
   cmd->add_option("--preprocess", args->preprocess, "official, tflite-eval or mediapipe")
       ->capture_default_str();
   cmd->add_option("--score-threshold", args->score_threshold,

@@ -29,6 +29,7 @@ struct EvalArgs {
   std::string synsets = "models/imagenet_synsets.txt";
   int num_images = 0;
   int threads = 1;
+  std::string precision = "fp32";
   int decode_threads = 0;  // 0: default, max(1, threads - 1)
   std::string preprocess = "official";
   std::string json;
@@ -64,7 +65,9 @@ int run_eval(const EvalArgs& a) {
     return fail("--num-images must be positive (got " + std::to_string(a.num_images) + ")");
   auto pp = parse_preprocess(a.preprocess);
   if (!pp.ok()) return fail(pp.status().with_context("--preprocess"));
-  auto clf = Classifier::load(a.model, {.threads = a.threads});
+  auto precision = parse_precision(a.precision);
+  if (!precision.ok()) return fail(precision.status().with_context("--precision"));
+  auto clf = Classifier::load(a.model, {.threads = a.threads, .precision = *precision});
   if (!clf.ok()) return fail(clf.status());
   auto synsets = read_synsets_file(a.synsets);
   if (!synsets.ok()) return fail(synsets.status());
@@ -195,6 +198,9 @@ void register_eval(CLI::App& app) {
       ->capture_default_str();
   cmd->add_option("-n,--num-images", args->num_images, "Only the first N images (0: all)");
   cmd->add_option("-t,--threads", args->threads, "Inference threads")->capture_default_str();
+  cmd->add_option("--precision", args->precision,
+                  "fp32, or fp16 (float models; fast with AVX512-FP16)")
+      ->capture_default_str();
   cmd->add_option("--decode-threads", args->decode_threads,
                   "Decode/preprocess threads (default: max(1, threads - 1))");
   cmd->add_option("--preprocess", args->preprocess, "official, tflite-eval or mediapipe")

@@ -40,8 +40,20 @@ const char* preprocess_description(Preprocess preprocess);
 // Parses a name as printed by preprocess_name; the error lists the choices.
 Result<Preprocess> parse_preprocess(const std::string& name);
 
+// Arithmetic of a float model. kFloat16 keeps weights and activations in half precision
+// (the softmax in FP32); it is fast on CPUs with AVX512-FP16 and runs anywhere else on slow
+// reference kernels. INT8 models are INT8 whatever is asked: choosing kFloat16 for one is an
+// error.
+enum class Precision { kFloat32, kFloat16 };
+
+// "fp32", "fp16".
+const char* precision_name(Precision precision);
+// Parses a name as printed by precision_name; the error lists the choices.
+Result<Precision> parse_precision(const std::string& name);
+
 struct ClassifierOptions {
   int threads = 1;
+  Precision precision = Precision::kFloat32;
 };
 
 class Classifier {

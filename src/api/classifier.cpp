@@ -47,6 +47,7 @@ Result<Classifier> Classifier::load(const std::string& model_path,
     impl->labels.clear();  // metadata that does not fit the output is ignored
   ExecutorOptions eo;
   eo.threads = options.threads;
+  eo.precision = options.precision;
   auto executor = Executor::create(std::move(graph), eo);
   if (!executor.ok()) return executor.status().with_context(model_path);
   impl->executor = std::move(executor).value();

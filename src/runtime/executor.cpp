@@ -5,25 +5,12 @@
 #include <limits>
 
 #include "runtime/conv_geometry.h"
+#include "runtime/float_step.h"
 #include "runtime/memory_plan.h"
 #include "runtime/work_split.h"
 #include "runtime/qs8_program.h"
 
 namespace elite {
-
-// One op, ready to run: geometry resolved, weights packed by the chosen kernel.
-struct Executor::Step {
-  enum class Kind { kGemm, kConv, kDwconv, kAdd, kMean, kSoftmax, kPad, kCopy };
-  Kind kind;
-  int in0 = -1, in1 = -1, out = -1;
-  ConvGeometry geom;
-  AlignedBuffer packed;
-  int m = 0, n = 0, k = 0;  // gemm
-  float out_min = -std::numeric_limits<float>::max();
-  float out_max = std::numeric_limits<float>::max();
-  float beta = 1.0f;
-  int pads[4] = {0, 0, 0, 0};
-};
 
 namespace {
 
@@ -57,6 +44,11 @@ Result<std::unique_ptr<Executor>> Executor::create(Graph graph, const ExecutorOp
   for (const TensorDesc& t : g.tensors) quantized = quantized || t.dtype != DType::kFloat32;
   for (const Op& op : g.ops)
     quantized = quantized || op.kind == OpKind::kQuantize || op.kind == OpKind::kDequantize;
+  if (quantized && options.precision != Precision::kFloat32)
+    return Status::Error(std::string("precision ") + precision_name(options.precision) +
+                         " applies to float models; this one is quantized (INT8)");
+  if (options.precision == Precision::kFloat16)
+    e->f16_ = options.f16_kernels ? options.f16_kernels : &f16_kernels();
   if (quantized) {
     ELITE_RETURN_IF_ERROR(e->prepare_qs8(options.qs8_kernels));
     for (Op& op : e->graph_.ops) {
@@ -85,6 +77,18 @@ Status Executor::prepare() {
   auto valid = [&](int t) { return t >= 0 && t < nt; };
   if (!valid(g.input) || !valid(g.output)) return Status::Error("graph has no input or output");
   const F32Kernels& kr = *kernels_;
+  const F16Kernels* h = f16_;  // half precision: pack every weight for the F16 table
+  auto in_floats = [](size_t halves) { return (halves + 1) / 2; };
+  auto halves = [](AlignedBuffer& b) { return reinterpret_cast<half_t*>(b.data()); };
+  auto pack_gemm = [&](Step& s, const float* w, const float* b) {
+    if (h) {
+      s.packed.resize(in_floats(h->gemm.packed_halves(s.n, s.k)));
+      h->gemm.pack(s.n, s.k, w, b, halves(s.packed));
+    } else {
+      s.packed.resize(kr.gemm.packed_floats(s.n, s.k));
+      kr.gemm.pack(s.n, s.k, w, b, s.packed.data());
+    }
+  };
   std::vector<Step> steps;
   for (size_t i = 0; i < g.ops.size(); ++i) {
     const Op& op = g.ops[i];
@@ -124,24 +128,34 @@ Status Executor::prepare() {
           return bad_shape("weights " + shape_to_string(op.weights.shape) + ", expected " +
                            shape_to_string(wshape));
         if (op.bias.numel() != gm.out_c || op.bias.shape.empty()) return bad_shape("bias size");
+        const float* w = op.weights.data.data();
+        const float* b = op.bias.data.data();
         if (dw) {
           s.kind = Step::Kind::kDwconv;
-          s.packed.resize(kr.dwconv.packed_floats(gm.out_c, gm.kernel_h, gm.kernel_w));
-          kr.dwconv.pack(gm.out_c, gm.kernel_h, gm.kernel_w, op.weights.data.data(),
-                         op.bias.data.data(), s.packed.data());
+          if (h) {
+            s.packed.resize(in_floats(h->dwconv.packed_halves(gm.out_c, gm.kernel_h, gm.kernel_w)));
+            h->dwconv.pack(gm.out_c, gm.kernel_h, gm.kernel_w, w, b, halves(s.packed));
+          } else {
+            s.packed.resize(kr.dwconv.packed_floats(gm.out_c, gm.kernel_h, gm.kernel_w));
+            kr.dwconv.pack(gm.out_c, gm.kernel_h, gm.kernel_w, w, b, s.packed.data());
+          }
         } else if (gm.kernel_h == 1 && gm.kernel_w == 1 && gm.stride_h == 1 &&
                    gm.stride_w == 1) {
           s.kind = Step::Kind::kGemm;
           s.m = gm.out_h * gm.out_w;
           s.n = gm.out_c;
           s.k = gm.in_c;
-          s.packed.resize(kr.gemm.packed_floats(s.n, s.k));
-          kr.gemm.pack(s.n, s.k, op.weights.data.data(), op.bias.data.data(), s.packed.data());
+          pack_gemm(s, w, b);
         } else {
           s.kind = Step::Kind::kConv;
-          s.packed.resize(kr.conv.packed_floats(gm.out_c, gm.kernel_h, gm.kernel_w, gm.in_c));
-          kr.conv.pack(gm.out_c, gm.kernel_h, gm.kernel_w, gm.in_c, op.weights.data.data(),
-                       op.bias.data.data(), s.packed.data());
+          if (h) {
+            s.packed.resize(
+                in_floats(h->conv.packed_halves(gm.out_c, gm.kernel_h, gm.kernel_w, gm.in_c)));
+            h->conv.pack(gm.out_c, gm.kernel_h, gm.kernel_w, gm.in_c, w, b, halves(s.packed));
+          } else {
+            s.packed.resize(kr.conv.packed_floats(gm.out_c, gm.kernel_h, gm.kernel_w, gm.in_c));
+            kr.conv.pack(gm.out_c, gm.kernel_h, gm.kernel_w, gm.in_c, w, b, s.packed.data());
+          }
         }
         break;
       }
@@ -154,8 +168,7 @@ Status Executor::prepare() {
         s.m = 1;
         s.n = static_cast<int>(out.numel());
         s.k = static_cast<int>(in.numel());
-        s.packed.resize(kr.gemm.packed_floats(s.n, s.k));
-        kr.gemm.pack(s.n, s.k, op.weights.data.data(), op.bias.data.data(), s.packed.data());
+        pack_gemm(s, op.weights.data.data(), op.bias.data.data());
         break;
       }
       case OpKind::kAdd:
@@ -204,7 +217,12 @@ Status Executor::prepare() {
   if (logits_tensor_ >= 0) keep.push_back(logits_tensor_);
   const MemoryPlan plan = plan_memory(g, keep);
   offset_ = plan.offset;
-  arena_.resize(plan.arena_floats);
+  // In half precision the plan's offsets count halves: the same layout in half the bytes.
+  arena_.resize(h ? in_floats(plan.arena_floats) : plan.arena_floats);
+  if (h) {
+    if (logits_tensor_ >= 0) f16_logits_.resize(g.tensors[logits_tensor_].numel());
+    f16_probs_.resize(g.tensors[g.output].numel());
+  }
   return Status::Ok();
 }
 
@@ -217,16 +235,30 @@ std::unique_ptr<Executor> Executor::fork(int threads) const {
   e->offset_ = offset_;
   e->arena_.resize(arena_.size());
   e->logits_tensor_ = logits_tensor_;
+  e->f16_ = f16_;
+  e->f16_logits_.resize(f16_logits_.size());
+  e->f16_probs_.resize(f16_probs_.size());
   if (qs8_) e->qs8_ = std::make_unique<Qs8Program>(*qs8_);  // shares its steps
   return e;
 }
 
 const float* Executor::logits() const {
   if (qs8_) return qs8_->logits.empty() ? nullptr : qs8_->logits.data();
+  if (f16_) return f16_logits_.empty() ? nullptr : f16_logits_.data();
   return logits_tensor_ < 0 ? nullptr : arena_.data() + offset_[logits_tensor_];
 }
 
-const char* Executor::isa() const { return qs8_ ? qs8_->kernels->isa : kernels_->isa; }
+const char* Executor::isa() const {
+  return qs8_ ? qs8_->kernels->isa : f16_ ? f16_->isa : kernels_->isa;
+}
+
+const char* precision_name(Precision p) { return p == Precision::kFloat16 ? "fp16" : "fp32"; }
+
+Result<Precision> parse_precision(const std::string& name) {
+  if (name == "fp32") return Precision::kFloat32;
+  if (name == "fp16") return Precision::kFloat16;
+  return Status::Error("unknown precision '" + name + "' (expected fp32 or fp16)");
+}
 
 Status Executor::run_observed(const float* input, size_t input_size, float* output,
                               size_t output_size, const TensorObserver& observer) {
@@ -234,6 +266,7 @@ Status Executor::run_observed(const float* input, size_t input_size, float* outp
   if (input_size != static_cast<size_t>(input_desc().numel()) ||
       output_size != static_cast<size_t>(output_desc().numel()))
     return run(input, input_size, output, output_size);  // the same size errors
+  if (f16_) return run_f16(input, output, output_size, &observer);
   std::memcpy(arena_.data() + offset_[graph_.input], input, input_size * sizeof(float));
   const std::vector<Step>& steps = *steps_;
   for (size_t i = 0; i < steps.size(); ++i) {  // one step per op
@@ -256,7 +289,7 @@ Status Executor::run_raw(const void* input, size_t input_bytes, void* output,
   if (output_bytes != out_need)
     return Status::Error("output buffer has " + std::to_string(output_bytes) +
                          " bytes, the model produces " + std::to_string(out_need));
-  if (!qs8_)
+  if (!qs8_)  // float graphs (fp32 or fp16) take and return floats
     return run(static_cast<const float*>(input), input_bytes / sizeof(float),
                static_cast<float*>(output), output_bytes / sizeof(float));
   std::memcpy(bytes() + qs8_->offset[graph_.input], input, input_bytes);
@@ -274,6 +307,7 @@ Status Executor::run(const float* input, size_t input_size, float* output, size_
   if (output_size != static_cast<size_t>(output_desc().numel()))
     return Status::Error("output buffer has " + std::to_string(output_size) +
                          " values, the model produces " + std::to_string(output_desc().numel()));
+  if (f16_) return run_f16(input, output, output_size, nullptr);
   std::memcpy(arena_.data() + offset_[graph_.input], input, input_size * sizeof(float));
   for (const Step& s : *steps_) run_step(s);
   std::memcpy(output, arena_.data() + offset_[graph_.output], output_size * sizeof(float));

@@ -9,6 +9,10 @@
 // zero point (TFLite AffineQuantize: round half away from zero of x / scale, + zero point,
 // clamped), and a UINT8/INT8 output is dequantized (scale * (q - zero point)). run_raw()
 // passes the bytes of the input and output tensors through unchanged.
+// A FLOAT32 graph may also run in half precision (Precision::kFloat16, `--precision fp16`):
+// weights packed to half, activations kept in half in an arena of half the size, on the F16
+// table (f16_kernels.h); run() still takes and returns floats (converted at the edges), and a
+// final SOFTMAX runs in FP32 on the converted logits.
 #pragma once
 
 #include <functional>
@@ -19,6 +23,8 @@
 #include "core/aligned_buffer.h"
 #include "core/status.h"
 #include "core/threadpool.h"
+#include "elite/elite.hpp"  // Precision
+#include "kernels/f16_kernels.h"
 #include "kernels/f32_kernels.h"
 #include "kernels/qs8_kernels.h"
 #include "model/graph.h"
@@ -27,6 +33,12 @@ namespace elite {
 
 struct ExecutorOptions {
   int threads = 1;
+  // Arithmetic of a FLOAT32 graph; kFloat16 needs no particular CPU (the reference kernels
+  // run anywhere, slowly) but is fast only with AVX512-FP16. Asking for it on a quantized
+  // graph is an error.
+  Precision precision = Precision::kFloat32;
+  // FP16 kernel table; nullptr = f16_kernels() (the best for this CPU). Tests pass others.
+  const F16Kernels* f16_kernels = nullptr;
   // Keep the input of a final SOFTMAX readable after run() (see logits()).
   bool keep_logits = true;
   // Kernel table to use; nullptr = f32_kernels() (the best for this CPU). Tests pass others.
@@ -36,7 +48,8 @@ struct ExecutorOptions {
 };
 
 // Called after each op with the op's index, its output tensor and the tensor's bytes in the
-// arena (FLOAT32: floats; INT8/UINT8: bytes, see the tensor's dtype and quant).
+// arena (FLOAT32: floats, or halves (half_t) when running in fp16; INT8/UINT8: bytes, see
+// the tensor's dtype and quant).
 using TensorObserver = std::function<void(int op_index, int tensor, const void* data)>;
 
 class Executor {
@@ -54,6 +67,8 @@ class Executor {
   // run() that also reports every op's output to `observer` (calibration, error reports).
   Status run_observed(const float* input, size_t input_size, float* output, size_t output_size,
                       const TensorObserver& observer);
+  // True when a FLOAT32 graph runs in half precision.
+  bool half_precision() const { return f16_ != nullptr; }
   // True when the graph has INT8/UINT8 tensors (runs on the QS8 kernels).
   bool quantized() const { return qs8_ != nullptr; }
   // Another executor of the same model with its own thread count, arena and logits, sharing
@@ -79,6 +94,9 @@ class Executor {
   Executor() = default;
   Status prepare();
   void run_step(const Step& step);
+  void run_f16_step(const Step& step);  // f16_steps.cpp
+  Status run_f16(const float* input, float* output, size_t output_size,
+                 const TensorObserver* observer);
   Status prepare_qs8(const QS8Kernels* kernels);  // qs8_steps.cpp
   void run_qs8_step(const QStep& step);
   Status run_qs8(const float* input, size_t input_size, float* output, size_t output_size,
@@ -93,6 +111,10 @@ class Executor {
   AlignedBuffer arena_;
   int logits_tensor_ = -1;
   std::unique_ptr<Qs8Program> qs8_;  // set for quantized graphs
+  const F16Kernels* f16_ = nullptr;  // set when running in half precision
+  std::vector<float> f16_logits_;    // FP32 input of the final softmax (logits())
+  std::vector<float> f16_probs_;     // FP32 output of the last softmax
+  std::vector<float> f16_scratch_;   // FP32 input of a softmax whose logits are not kept
 };
 
 }  // namespace elite
