@@ -81,6 +81,11 @@ for n in 1 2; do
     --elite "$ELITE" -m "$MODELS_DIR/efficientnet-lite$n.tflite" --images "$IMAGES"
 done
 
+# 4a. --precision fp16: sample top-1 within 0.3 points of FP32 (lite0..2), per-image top-1
+#     agreement, bench JSON, bad input (on CPUs without AVX512-FP16: lite0 on 6 images).
+check "fp16 vs fp32 (accuracy, agreement, errors)" "$VENV_PY" tests/python/test_fp16.py \
+  --elite "$ELITE" --models "$MODELS_DIR" --images "$IMAGES"
+
 # 4b. elite eval: identical results over the three label layouts, equal to classify --json
 #     top-1; bad input.
 check "elite eval (layouts, bad input)" "$VENV_PY" tests/python/test_eval.py \

@@ -112,6 +112,7 @@ int run_bench(const BenchArgs& a) {
   if (!precision.ok()) return fail(precision.status().with_context("--precision"));
   auto clf = Classifier::load(a.model, {.threads = a.threads, .precision = *precision});
   if (!clf.ok()) return fail(clf.status());
+  warn_if_slow_fp16(a.precision.c_str(), clf->isa());
   const double load_ms = now_ms() - t0;
   const size_t per_image = size_t{1} * clf->input_height() * clf->input_width() * 3;
   std::vector<float> input(per_image * a.batch);

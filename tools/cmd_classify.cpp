@@ -147,6 +147,7 @@ int run_classify(const ClassifyArgs& a) {
   if (!precision.ok()) return fail(precision.status().with_context("--precision"));
   auto clf = Classifier::load(a.model, {.threads = a.threads, .precision = *precision});
   if (!clf.ok()) return fail(clf.status());
+  warn_if_slow_fp16(a.precision.c_str(), clf->isa());
   if (!a.labels.empty()) {
     auto labels = read_labels_file(a.labels);
     if (!labels.ok()) return fail(labels.status());

@@ -69,6 +69,7 @@ int run_eval(const EvalArgs& a) {
   if (!precision.ok()) return fail(precision.status().with_context("--precision"));
   auto clf = Classifier::load(a.model, {.threads = a.threads, .precision = *precision});
   if (!clf.ok()) return fail(clf.status());
+  warn_if_slow_fp16(a.precision.c_str(), clf->isa());
   auto synsets = read_synsets_file(a.synsets);
   if (!synsets.ok()) return fail(synsets.status());
   if (static_cast<int>(synsets->size()) != clf->num_classes())
@@ -155,6 +156,8 @@ int run_eval(const EvalArgs& a) {
                         {"label_source", label_source_name(ds->source)},
                         {"preprocess", preprocess_name(preprocess)},
                         {"threads", clf->threads()},
+                        {"precision", a.precision},
+                        {"isa", clf->isa()},
                         {"decode_threads", decoders},
                         {"images_per_s", ips},
                         {"mean_preprocess_ms", images.empty() ? 0.0 : 1e3 * pre_s / images.size()},

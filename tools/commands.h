@@ -21,6 +21,15 @@ inline int fail(const std::string& message) {
 }
 inline int fail(const Status& status) { return fail(status.message()); }
 
+// --precision fp16 on a CPU without AVX512-FP16 runs the reference kernels: correct but
+// hundreds of times slower, which a user should hear about once.
+inline void warn_if_slow_fp16(const char* precision, const char* isa) {
+  if (std::string(precision) == "fp16" && std::string(isa) == "ref")
+    std::fprintf(stderr,
+                 "elite: warning: this CPU has no AVX512-FP16 (or ELITE_ISA lowers it): fp16 runs "
+                 "on the slow reference kernels\n");
+}
+
 // Default model path for commands that take -m.
 inline const char* kDefaultModel = "models/efficientnet-lite0.tflite";
 
