@@ -19,6 +19,9 @@ lite0..lite2 use models/efficientnet-liteN.tflite and .cache/pth/efficientnet-li
 lite3 and lite4 have no weights here: a random state dict (bench/compare_peers/
 make_random_pth.py) is converted with `elite convert`, so they too share weights everywhere.
 Every peer INT8 calibration uses the same --calib-images sample images.
+--precisions fp16 (not in the default set) adds half-precision rows on the float file:
+`elite bench --precision fp16` against OpenVINO with INFERENCE_PRECISION_HINT f16 (the other
+peers have no FP16 CPU path through their Python API).
 
 Protocol: for each row (model, precision, threads, batch), `--rounds` rounds; in each round
 every runtime, in an order rotated per round, starts a fresh process, does one first run plus
@@ -255,18 +258,25 @@ class Prep:
             r = r or self.step(f"{model} convert", tfl, [e.path, "convert", pth, "--model", full,
                                                          "-o", tfl], pth)
             if r:
-                for p in ("fp32", "int8"):
+                for p in ("fp32", "fp16", "int8"):
                     for rt in ["elite"] + PEERS:
                         self.na[(model, p, rt)] = r
                 return
         if not os.path.exists(tfl):
-            for p in ("fp32", "int8"):
+            for p in ("fp32", "fp16", "int8"):
                 for rt in ["elite"] + PEERS:
                     self.na[(model, p, rt)] = f"{tfl} missing (scripts/setup_models.sh)"
             return
         q = self.w(f"{full}-int8.tflite")
         for rt in ("elite", "litert", "openvino"):
             self.files[(model, "fp32", rt)] = tfl
+        if "fp16" in a.precisions:
+            # Half precision from the same float file: elite --precision fp16, OpenVINO's f16
+            # inference precision hint; the others have no FP16 CPU path through their Python API.
+            for rt in ("elite", "openvino"):
+                self.files[(model, "fp16", rt)] = tfl
+            for rt in ("litert", "onnxruntime", "pytorch"):
+                self.na[(model, "fp16", rt)] = "no FP16 CPU inference through its Python API"
         if "int8" in a.precisions:
             if e.has("quantize"):
                 r = self.step(f"{model} elite quantize", q,
@@ -333,7 +343,7 @@ class Prep:
                 self.na[(model, p, "pytorch")] = r
 
     def accuracy(self, model):
-        """Top-1 on the sample images of elite's FP32 and INT8 files (elite eval)."""
+        """Top-1 on the sample images of elite's FP32, FP16 and INT8 runs (elite eval)."""
         if model not in PRETRAINED or not self.elite.has("eval"):
             return
         for p in self.a.precisions:
@@ -343,7 +353,8 @@ class Prep:
             out = self.w(f"eval-{model}-{p}.json")
             r = self.step(f"{model} {p} elite eval", out,
                           [self.elite.path, "eval", "-m", f, "--images", self.a.images,
-                           "--threads", "2", "--json", out], f)
+                           "--threads", "2", "--json", out]
+                          + (["--precision", "fp16"] if p == "fp16" else []), f)
             if not r:
                 self.top1[(model, p)] = json.load(open(out))["top1"]
 
@@ -351,7 +362,7 @@ class Prep:
 # ------------------------------------------------------------------------------- timing
 
 
-def time_one(a, elite, runtime, path, model, threads, batch):
+def time_one(a, elite, runtime, path, model, threads, batch, precision="fp32"):
     """One process, one runtime: {"median_ms", ...} or {"error"}."""
     env = dict(os.environ)
     for var in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
@@ -362,6 +373,8 @@ def time_one(a, elite, runtime, path, model, threads, batch):
                str(a.warmup if batch == 1 else a.batch_warmup), "--runs", str(a.runs if batch == 1 else a.batch_runs), "--json"]
         if batch != 1:
             cmd += ["--batch", str(batch)]
+        if precision == "fp16":
+            cmd += ["--precision", "fp16"]
     else:
         py = "/usr/bin/python3" if runtime == "pytorch" else sys.executable
         script = PEER_SCRIPTS[runtime]
@@ -369,6 +382,8 @@ def time_one(a, elite, runtime, path, model, threads, batch):
                "--warmup", str(a.warmup if batch == 1 else a.batch_warmup),
                "--runs", str(a.runs if batch == 1 else a.batch_runs),
                "--batch", str(batch), "--size", str(SIZES[model])]
+        if precision == "fp16" and runtime == "openvino":
+            cmd += ["--precision", "f16"]
     rc, so, se = run_cmd(cmd, timeout=900, env=env)
     j = last_json_line(so)
     if rc != 0 or j is None or "error" in j:
@@ -402,7 +417,8 @@ def time_row(a, elite, prep, model, precision, threads, batch):
             res = row["results"][rt]
             if "na" in res:
                 continue
-            o = time_one(a, elite, rt, prep.files[(model, precision, rt)], model, threads, batch)
+            o = time_one(a, elite, rt, prep.files[(model, precision, rt)], model, threads, batch,
+                         precision)
             if "error" in o:
                 log(f"{model} {precision} {threads}T b{batch} {rt}: {o['error']}")
                 res.clear()
@@ -531,14 +547,19 @@ def markdown(a, meta, rows):
                 "FP32: `elite eval` of the float file (every runtime runs the same weights). "
                 "INT8: elite = `elite eval` of elite's INT8 file; litert = LiteRT on that same "
                 "file; the others = their own INT8 models; all on elite's exact preprocessing.",
-                "", "| model | FP32 | INT8 elite | " + " | ".join(
-                    f"INT8 {p}" for p in PEERS if p in a.peers) + " |",
-                "|" + "---|" * (3 + len([p for p in PEERS if p in a.peers]))]
+                "FP16: `elite eval --precision fp16` of the float file.",
+                "", "| model | FP32 | " + ("FP16 elite | " if "fp16" in a.precisions else "")
+                + "INT8 elite | " + " | ".join(f"INT8 {p}" for p in PEERS if p in a.peers) + " |",
+                "|" + "---|" * (3 + ("fp16" in a.precisions)
+                                + len([p for p in PEERS if p in a.peers]))]
         for m in a.models:
-            if f"{m}/fp32" not in meta["top1"] and f"{m}/int8" not in meta["top1"]:
+            if not any(f"{m}/{p}" in meta["top1"] for p in ("fp32", "fp16", "int8")):
                 continue
             pct = lambda v: f"{v * 100:.1f}%" if v is not None else "n/a"  # noqa: E731
-            cells = [m, pct(meta["top1"].get(f"{m}/fp32")), pct(meta["top1"].get(f"{m}/int8"))]
+            cells = [m, pct(meta["top1"].get(f"{m}/fp32"))]
+            if "fp16" in a.precisions:
+                cells.append(pct(meta["top1"].get(f"{m}/fp16")))
+            cells.append(pct(meta["top1"].get(f"{m}/int8")))
             cells += [pct(meta["peer_top1"].get(f"{m}/int8/{p}")) for p in PEERS if p in a.peers]
             out.append("| " + " | ".join(cells) + " |")
         out.append("")
@@ -551,7 +572,8 @@ def markdown(a, meta, rows):
 
 def read_peaks(path):
     """Per-core peaks from `peak_bench --benchmark_format=json` (with or without repetitions;
-    the highest rate of each counter wins): {"fp32_flops": ..., "int8_macs": ...} per second.
+    the highest rate of each counter wins): {"fp32_flops": ..., "int8_macs": ...} per second,
+    and "fp16_flops" where the CPU has AVX512-FP16.
     Each takes the best instruction the CPU ran (INT8: vpmaddwd on AVX2, vpdpbusd with VNNI,
     tdpbssd with AMX), and is labelled with it."""
     peaks = {}
@@ -560,8 +582,9 @@ def read_peaks(path):
         if "/per_core" not in name:
             continue
         if "FLOPS" in b:
-            if b["FLOPS"] > peaks.get("fp32_flops", 0):
-                peaks["fp32_flops"], peaks["fp32_from"] = b["FLOPS"], name.split("/per_core")[0]
+            kind = "fp16" if name.startswith("fp16") else "fp32"
+            if b["FLOPS"] > peaks.get(f"{kind}_flops", 0):
+                peaks[f"{kind}_flops"], peaks[f"{kind}_from"] = b["FLOPS"], name.split("/per_core")[0]
         if "MACS" in b:
             if b["MACS"] > peaks.get("int8_macs", 0):
                 peaks["int8_macs"], peaks["int8_from"] = b["MACS"], name.split("/per_core")[0]
@@ -585,15 +608,21 @@ def floors_markdown(rows, peaks, madds):
     out = ["## Compute floor", "",
            f"Per-core peaks (peak_bench): FP32 {peaks['fp32_flops'] / 1e9:.1f} GFLOP/s "
            f"({peaks.get('fp32_from')}), INT8 {peaks['int8_macs'] / 1e9:.1f} G multiply-adds/s "
-           f"({peaks.get('int8_from')}). Floor = multiply-adds (`elite info`) / (peak x "
+           f"({peaks.get('int8_from')})"
+           + (f", FP16 {peaks['fp16_flops'] / 1e9:.1f} GFLOP/s ({peaks.get('fp16_from')})"
+              if "fp16_flops" in peaks else "")
+           + ". Floor = multiply-adds (`elite info`) / (peak x "
            "threads); share = floor / elite's median.", "",
            "| model | multiply-adds | precision | threads | floor ms | elite ms | share of peak |",
            "|---|---|---|---|---|---|---|"]
     for r in rows:
         if r["batch"] != 1 or r["model"] not in madds:
             continue
-        # FP32: 2 FLOP per multiply-add.
-        rate = peaks["fp32_flops"] / 2 if r["precision"] == "fp32" else peaks["int8_macs"]
+        # FP32 and FP16: 2 FLOP per multiply-add.
+        if r["precision"] == "fp16" and "fp16_flops" not in peaks:
+            continue
+        rate = (peaks[f"{r['precision']}_flops"] / 2 if r["precision"] in ("fp32", "fp16")
+                else peaks["int8_macs"])
         floor = 1e3 * madds[r["model"]] / (rate * r["threads"])
         res = r["results"].get("elite", {})
         if "median_ms" in res:
@@ -620,12 +649,12 @@ def plot(a, rows, top1, peer_top1, path):
               "pytorch": "C4"}
     for ax, t in zip(axes[0], threads):
         for rt in ["elite"] + PEERS:
-            for prec, style in (("fp32", "-o"), ("int8", "--s")):
+            for prec, style in (("fp32", "-o"), ("fp16", ":^"), ("int8", "--s")):
                 xs, ys, names = [], [], []
                 for m in PRETRAINED:
                     r = next((r for r in rows if r["batch"] == 1 and r["threads"] == t and
                               r["model"] == m and r["precision"] == prec), None)
-                    acc = (top1.get((m, prec)) if prec == "fp32" or rt == "elite"
+                    acc = (top1.get((m, prec)) if prec in ("fp32", "fp16") or rt == "elite"
                            else peer_top1.get((m, prec, rt)))
                     if r is None or acc is None:
                         continue

@@ -2,6 +2,7 @@
 // (<name>/all_cores/real_time/threads:N):
 //   fp32_fma/avx2     vfmadd231ps ymm     8 multiply-adds = 16 FLOP per instruction
 //   fp32_fma/avx512   vfmadd231ps zmm     16 multiply-adds = 32 FLOP          (if AVX-512F)
+//   fp16_fma/avx512fp16 vfmadd231ph zmm  32 multiply-adds = 64 FLOP          (if AVX512-FP16)
 //   int8_madd/avx2    vpmaddwd ymm + vpaddd: 16 int16 multiply-adds into int32 (the
 //                     instruction pair of elite's AVX2 INT8 kernels, which widen int8 to int16)
 //   int8_dot/avxvnni  vpdpbusd ymm        32 u8 x s8 multiply-adds            (if AVX-VNNI)
@@ -11,7 +12,7 @@
 // Each loop keeps 10-12 independent accumulator chains (more than latency x issue width on
 // current x86 cores) and only register operands, so it measures the execution ports and
 // nothing else.
-// Counters: FLOPS (FP32, G = 1e9 per second) or MACS (INT8 multiply-adds per second).
+// Counters: FLOPS (FP32 or FP16, G = 1e9 per second) or MACS (INT8 multiply-adds per second).
 // Variants the CPU cannot run are named on stderr and skipped; the loops are inline assembly,
 // so the file needs no ISA flags.
 // On a shared machine take the "max" row of --benchmark_repetitions (the least disturbed).
@@ -82,6 +83,31 @@ int64_t fp32_fma_zmm(int64_t iterations) {
       "vfmadd231ps %%zmm12, %%zmm13, %%zmm6\n\tvfmadd231ps %%zmm12, %%zmm13, %%zmm7\n\t"
       "vfmadd231ps %%zmm12, %%zmm13, %%zmm8\n\tvfmadd231ps %%zmm12, %%zmm13, %%zmm9\n\t"
       "vfmadd231ps %%zmm12, %%zmm13, %%zmm10\n\tvfmadd231ps %%zmm12, %%zmm13, %%zmm11\n\t"
+      "dec %0\n\tjnz 1b\n\t"
+      "vzeroupper"
+      : "+r"(iterations)
+      :
+      : "xmm0", "xmm1", "xmm2", "xmm3", "xmm4", "xmm5", "xmm6", "xmm7", "xmm8", "xmm9",
+        "xmm10", "xmm11", "xmm12", "xmm13", "cc");
+  return iterations;
+}
+
+// The same in half precision (AVX512-FP16): 32 FLOP x 2 per instruction.
+int64_t fp16_fma_zmm(int64_t iterations) {
+  asm volatile(
+      "vxorps %%xmm0, %%xmm0, %%xmm0\n\t"
+      "vmovaps %%zmm0, %%zmm1\n\tvmovaps %%zmm0, %%zmm2\n\tvmovaps %%zmm0, %%zmm3\n\t"
+      "vmovaps %%zmm0, %%zmm4\n\tvmovaps %%zmm0, %%zmm5\n\tvmovaps %%zmm0, %%zmm6\n\t"
+      "vmovaps %%zmm0, %%zmm7\n\tvmovaps %%zmm0, %%zmm8\n\tvmovaps %%zmm0, %%zmm9\n\t"
+      "vmovaps %%zmm0, %%zmm10\n\tvmovaps %%zmm0, %%zmm11\n\tvmovaps %%zmm0, %%zmm12\n\t"
+      "vmovaps %%zmm0, %%zmm13\n\t"
+      "1:\n\t"
+      "vfmadd231ph %%zmm12, %%zmm13, %%zmm0\n\tvfmadd231ph %%zmm12, %%zmm13, %%zmm1\n\t"
+      "vfmadd231ph %%zmm12, %%zmm13, %%zmm2\n\tvfmadd231ph %%zmm12, %%zmm13, %%zmm3\n\t"
+      "vfmadd231ph %%zmm12, %%zmm13, %%zmm4\n\tvfmadd231ph %%zmm12, %%zmm13, %%zmm5\n\t"
+      "vfmadd231ph %%zmm12, %%zmm13, %%zmm6\n\tvfmadd231ph %%zmm12, %%zmm13, %%zmm7\n\t"
+      "vfmadd231ph %%zmm12, %%zmm13, %%zmm8\n\tvfmadd231ph %%zmm12, %%zmm13, %%zmm9\n\t"
+      "vfmadd231ph %%zmm12, %%zmm13, %%zmm10\n\tvfmadd231ph %%zmm12, %%zmm13, %%zmm11\n\t"
       "dec %0\n\tjnz 1b\n\t"
       "vzeroupper"
       : "+r"(iterations)
@@ -302,6 +328,9 @@ void register_all() {
   });
   add("fp32_fma/avx512_zmm", cpu.avx512f, [](benchmark::State& s) {
     bench_peak(s, fp32_fma_zmm, 32.0, "FLOPS", kFmaChains);
+  });
+  add("fp16_fma/avx512fp16_zmm", cpu.avx512fp16, [](benchmark::State& s) {
+    bench_peak(s, fp16_fma_zmm, 64.0, "FLOPS", kFmaChains);
   });
   add("int8_madd/avx2_vpmaddwd_ymm", cpu.avx2, [](benchmark::State& s) {
     bench_peak(s, int8_madd_ymm, 16.0, "MACS", kMaddChains);

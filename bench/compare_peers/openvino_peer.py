@@ -2,8 +2,9 @@
 
   run:      .venv/bin/python bench/compare_peers/openvino_peer.py --model F --threads 1 --size 224
             F is a .tflite (read directly by OpenVINO's TFLite frontend), .onnx or .xml (IR).
-            CPU plugin, INFERENCE_NUM_THREADS = --threads, one stream, LATENCY hint, f32
-            inference precision (no bf16 down-conversion). Batch > 1 reshapes the input.
+            CPU plugin, INFERENCE_NUM_THREADS = --threads, one stream, LATENCY hint,
+            INFERENCE_PRECISION_HINT = --precision (default f32: no bf16 down-conversion; f16
+            for the FP16 rows; bf16 by hand). Batch > 1 reshapes the input.
   quantize: ... openvino_peer.py quantize --model F.tflite --calib DIR_OF_NPY -o F-int8.xml
             OpenVINO's own PTQ: nncf.quantize (default preset: symmetric INT8 weights and
             activations where the CPU plugin wants them) on the preprocessed images (NHWC
@@ -20,7 +21,10 @@ import common  # noqa: E402
 
 
 def run():
-    a = common.worker_args(__doc__).parse_args(sys.argv[1:])
+    ap = common.worker_args(__doc__)
+    ap.add_argument("--precision", default="f32", choices=("f32", "f16", "bf16"),
+                    help="OpenVINO's INFERENCE_PRECISION_HINT")
+    a = ap.parse_args(sys.argv[1:])
     common.set_thread_env(a.threads)
     import numpy as np
     import openvino as ov
@@ -34,7 +38,7 @@ def run():
     model.reshape({model.inputs[0]: shape})
     compiled = core.compile_model(model, "CPU", {
         "INFERENCE_NUM_THREADS": a.threads, "NUM_STREAMS": 1, "PERFORMANCE_HINT": "LATENCY",
-        "INFERENCE_PRECISION_HINT": "f32"})
+        "INFERENCE_PRECISION_HINT": a.precision})
     req = compiled.create_infer_request()
     load_ms = (time.perf_counter() - t0) * 1e3
     x = np.random.default_rng(0).uniform(-1, 1, shape).astype(np.float32)
@@ -46,7 +50,8 @@ def run():
         return
     times = common.time_runs(lambda: req.infer({0: x}), a.warmup, a.runs)
     common.emit({"runtime": "openvino", "times_ms": times, "load_ms": load_ms,
-                 "batch": a.batch, "version": ov.__version__})
+                 "batch": a.batch, "version": ov.__version__,
+                 "precision": str(compiled.get_property("INFERENCE_PRECISION_HINT"))})
 
 
 def quantize():
