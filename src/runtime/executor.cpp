@@ -319,45 +319,27 @@ void Executor::run_step(const Step& s) {
   const float* in = base + offset_[s.in0];
   float* out = base + offset_[s.out];
   const F32Kernels& kr = *kernels_;
-  const int threads = pool_->threads();
   switch (s.kind) {
-    case Step::Kind::kGemm: {
-      // Pixels, or output channels where the weights dominate (work_split.h).
-      if (gemm_splits_rows(s.m, s.n, kr.gemm.n_tile, threads, /*wide_to_columns=*/true)) {
-        const int parts = std::min(threads, s.m);
-        pool_->run(parts, [&](int i) {
-          auto [b, e] = split(s.m, parts, i);
-          kr.gemm.run(b, e, 0, s.n, s.n, s.k, in, s.packed.data(), out, s.out_min, s.out_max);
-        });
-      } else {
-        const int tile = kr.gemm.n_tile;
-        pool_->run(threads, [&](int i) {
-          auto [b, e] = split(s.n, threads, i, tile);
-          if (b < e)
-            kr.gemm.run(0, s.m, b, e, s.n, s.k, in, s.packed.data(), out, s.out_min, s.out_max);
-        });
-      }
+    case Step::Kind::kGemm:
+      run_gemm_parts(*pool_, s, kr.gemm.n_tile, [&](int mb, int me, int nb, int ne) {
+        kr.gemm.run(mb, me, nb, ne, s.n, s.k, in, s.packed.data(), out, s.out_min, s.out_max);
+      });
       break;
-    }
     case Step::Kind::kConv:
-    case Step::Kind::kDwconv: {
-      const int parts = std::min(threads, s.geom.out_h);
-      pool_->run(parts, [&](int i) {
-        auto [b, e] = split(s.geom.out_h, parts, i);
+    case Step::Kind::kDwconv:
+      run_row_parts(*pool_, s.geom.out_h, [&](int b, int e) {
         if (s.kind == Step::Kind::kConv)
           kr.conv.run(s.geom, in, s.packed.data(), out, b, e);
         else
           kr.dwconv.run(s.geom, in, s.packed.data(), out, b, e);
       });
       break;
-    }
     case Step::Kind::kAdd: {
       const float* in1 = base + offset_[s.in1];
-      const int n = static_cast<int>(graph_.tensors[s.out].numel());
-      pool_->run(threads, [&](int i) {
-        auto [b, e] = split(n, threads, i, 16);
-        if (b < e) kr.add(e - b, in + b, in1 + b, out + b, s.out_min, s.out_max);
-      });
+      run_element_parts(*pool_, static_cast<int>(graph_.tensors[s.out].numel()), 16,
+                        [&](int b, int e) {
+                          kr.add(e - b, in + b, in1 + b, out + b, s.out_min, s.out_max);
+                        });
       break;
     }
     case Step::Kind::kMean:
@@ -368,17 +350,9 @@ void Executor::run_step(const Step& s) {
       break;
     case Step::Kind::kCopy:
       break;
-    case Step::Kind::kPad: {
-      const TensorDesc& id = graph_.tensors[s.in0];
-      const TensorDesc& od = graph_.tensors[s.out];
-      const int ih = id.shape[1], iw = id.shape[2], c = id.shape[3];
-      const int ow = od.shape[2];
-      std::fill(out, out + od.numel(), 0.0f);
-      for (int y = 0; y < ih; ++y)
-        std::memcpy(out + (size_t{1} * (y + s.pads[0]) * ow + s.pads[2]) * c,
-                    in + size_t{1} * y * iw * c, sizeof(float) * iw * c);
+    case Step::Kind::kPad:
+      pad_step(graph_, s, in, out);
       break;
-    }
   }
 }
 
