@@ -91,6 +91,5 @@ inline half_t half_add(half_t a, half_t b) {
   return half_from_double(double(half_to_float(a)) + double(half_to_float(b)));
 }
 
-inline half_t half_max(half_t a, half_t b) { return half_to_float(a) >= half_to_float(b) ? a : b; }
 
 }  // namespace elite
