@@ -91,5 +91,4 @@ inline half_t half_add(half_t a, half_t b) {
   return half_from_double(double(half_to_float(a)) + double(half_to_float(b)));
 }
 
-
 }  // namespace elite
