@@ -93,6 +93,7 @@ CpuFeatures detect() {
   f.avx512bw = f.avx512f && bit(r7.b, 30);
   f.avx512vl = f.avx512f && bit(r7.b, 31);
   f.avx512vnni = f.avx512f && bit(r7.c, 11);
+  f.avx512vbmi = f.avx512f && bit(r7.c, 1);
   f.avx512fp16 = f.avx512f && bit(r7.d, 23);
   // AMX-TILE (EDX bit 24) and AMX-INT8 (bit 25); XCR0 bits 17-18 (XTILECFG, XTILEDATA).
   const bool os_tiles = (xcr0 & 0x60000) == 0x60000;
@@ -124,6 +125,7 @@ std::string CpuFeatures::describe() const {
                {avx512dq, "avx512dq"},
                {avx512vl, "avx512vl"},
                {avx512vnni, "avx512vnni"},
+               {avx512vbmi, "avx512vbmi"},
                {avx_vnni, "avxvnni"},
                {avx512fp16, "avx512fp16"},
                {amx_int8, "amx-int8"}};

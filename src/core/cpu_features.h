@@ -19,6 +19,7 @@ struct CpuFeatures {
   bool avx512dq = false;
   bool avx512vl = false;
   bool avx512vnni = false;
+  bool avx512vbmi = false;  // byte permutes (vpermi2b): Ice Lake, Zen 4 and later
   bool avx_vnni = false;  // VEX-encoded VNNI (Alder Lake, Zen 5)
   bool avx512fp16 = false;
   // AMX tiles with INT8 dot products (Sapphire Rapids and later). On Linux a process must ask

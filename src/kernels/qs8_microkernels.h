@@ -90,6 +90,10 @@ void qs8_fc__avx512vnni(int m_begin, int m_end, int n, int k, const int8_t* in,
                         const QS8FcParams& p);
 void qs8_add__avx512vnni(size_t n, const int8_t* a, const int8_t* b, int8_t* out,
                          const QS8AddParams& p);
+// The same ADD on 256-entry tables of the scaled inputs, looked up with vpermi2b: needs
+// AVX512-VBMI (cpu_features().avx512vbmi), which qs8_add__avx512vnni checks before taking it.
+void qs8_add_lut__avx512vbmi(size_t n, const int8_t* a, const int8_t* b, int8_t* out,
+                             const QS8AddParams& p);
 size_t qs8_conv_packed_bytes__avx512vnni(int out_c, int kernel_h, int kernel_w, int in_c);
 void qs8_conv_pack__avx512vnni(int out_c, int kernel_h, int kernel_w, int in_c,
                                const int8_t* w_ohwi, const int32_t* bias, void* packed);

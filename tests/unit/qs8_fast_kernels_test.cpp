@@ -681,6 +681,53 @@ TEST(QS8FastKernels, Add) {
   }
 }
 
+// The table form of the AVX-512 ADD, called directly (the avx512vnni table takes it on CPUs
+// with AVX512-VBMI from 256 elements on): every length, activation and scale mix of the test
+// above, plus every pair of input values once.
+TEST(QS8FastKernels, AddLutVbmi) {
+#if defined(ELITE_HAVE_AVX512VNNI)
+  if (!cpu_features().avx512vbmi || !cpu_features().avx512vnni) {
+    GTEST_SKIP() << "no AVX512-VBMI";
+  }
+  std::mt19937 rng(4242);
+  const QS8Kernels& r = ref();
+  for (size_t n : kLengths)
+    for (int rep = 0; rep < 12; ++rep) {
+      const Activation act = rep % 3 == 0 ? Activation::kNone
+                             : rep % 3 == 1 ? Activation::kRelu : Activation::kRelu6;
+      const float sa = random_scale(rng), sb = rep == 4 ? sa : random_scale(rng);
+      const QS8AddParams p = qs8_add_params(sa, rand_int(rng, -128, 127), sb,
+                                            rand_int(rng, -128, 127), random_scale(rng),
+                                            rand_int(rng, -128, 127), act);
+      auto a = random_s8(rng, n), b = random_s8(rng, n);
+      if (rep == 5) std::fill(a.begin(), a.end(), int8_t(-128)), std::fill(b.begin(), b.end(), int8_t(127));
+      auto want = guarded(n), got = guarded(n);
+      r.add(n, a.data(), b.data(), want.data(), p);
+      qs8_add_lut__avx512vbmi(n, a.data(), b.data(), got.data(), p);
+      ASSERT_TRUE(same_bytes(got, want, n, 1 << 30))
+          << "lut add n " << n << " multipliers " << p.a_multiplier << " " << p.b_multiplier
+          << " " << p.output_multiplier << " shifts " << p.a_shift << " " << p.b_shift << " "
+          << p.output_shift;
+    }
+  // All 65536 (a, b) pairs, for a few scale mixes.
+  const size_t n = 65536;
+  std::vector<int8_t> a(n), b(n);
+  for (size_t i = 0; i < n; ++i) a[i] = int8_t(i & 255), b[i] = int8_t(i >> 8);
+  for (int rep = 0; rep < 8; ++rep) {
+    const QS8AddParams p = qs8_add_params(random_scale(rng), rand_int(rng, -128, 127),
+                                          random_scale(rng), rand_int(rng, -128, 127),
+                                          random_scale(rng), rand_int(rng, -128, 127),
+                                          Activation::kNone);
+    auto want = guarded(n), got = guarded(n);
+    r.add(n, a.data(), b.data(), want.data(), p);
+    qs8_add_lut__avx512vbmi(n, a.data(), b.data(), got.data(), p);
+    ASSERT_TRUE(same_bytes(got, want, n, 1 << 30)) << "lut add, all pairs, rep " << rep;
+  }
+#else
+  GTEST_SKIP() << "built without the AVX-512 kernels";
+#endif
+}
+
 TEST(QS8FastKernels, GlobalMean) {
   std::mt19937 rng(1280);
   for (const QS8Kernels* t : fast_tables()) {
