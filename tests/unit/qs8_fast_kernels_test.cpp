@@ -657,27 +657,36 @@ float random_scale(std::mt19937& rng) {
 // Lengths around the 8-, 16- and 64-lane vectors and their tails.
 const size_t kLengths[] = {0, 1, 7, 8, 9, 15, 16, 17, 31, 32, 33, 63, 64, 65, 127, 128, 129, 1000, 4099};
 
+using AddFn = void (*)(size_t, const int8_t*, const int8_t*, int8_t*, const QS8AddParams&);
+
+// `reps` random cases per length of kLengths (activations in turn, equal input scales once,
+// the extreme inputs once), each against the ref.
+void check_add_cases(std::mt19937& rng, const char* name, AddFn add, int reps) {
+  for (size_t n : kLengths)
+    for (int rep = 0; rep < reps; ++rep) {
+      const Activation act = rep % 3 == 0 ? Activation::kNone
+                             : rep % 3 == 1 ? Activation::kRelu : Activation::kRelu6;
+      const float sa = random_scale(rng), sb = rep == 4 ? sa : random_scale(rng);
+      const QS8AddParams p = qs8_add_params(sa, rand_int(rng, -128, 127), sb,
+                                            rand_int(rng, -128, 127), random_scale(rng),
+                                            rand_int(rng, -128, 127), act);
+      auto a = random_s8(rng, n), b = random_s8(rng, n);
+      if (rep == 5) std::fill(a.begin(), a.end(), int8_t(-128)), std::fill(b.begin(), b.end(), int8_t(127));
+      auto want = guarded(n), got = guarded(n);
+      ref().add(n, a.data(), b.data(), want.data(), p);
+      add(n, a.data(), b.data(), got.data(), p);
+      ASSERT_TRUE(same_bytes(got, want, n, 1 << 30))
+          << name << " add n " << n << " multipliers " << p.a_multiplier << " "
+          << p.b_multiplier << " " << p.output_multiplier << " shifts " << p.a_shift << " "
+          << p.b_shift << " " << p.output_shift;
+    }
+}
+
 TEST(QS8FastKernels, Add) {
   std::mt19937 rng(31337);
   for (const QS8Kernels* t : fast_tables()) {
-    for (size_t n : kLengths)
-      for (int rep = 0; rep < 6; ++rep) {
-        const Activation act = rep % 3 == 0 ? Activation::kNone
-                               : rep % 3 == 1 ? Activation::kRelu : Activation::kRelu6;
-        const float sa = random_scale(rng), sb = rep == 4 ? sa : random_scale(rng);
-        const QS8AddParams p = qs8_add_params(sa, rand_int(rng, -128, 127), sb,
-                                              rand_int(rng, -128, 127), random_scale(rng),
-                                              rand_int(rng, -128, 127), act);
-        auto a = random_s8(rng, n), b = random_s8(rng, n);
-        if (rep == 5) std::fill(a.begin(), a.end(), int8_t(-128)), std::fill(b.begin(), b.end(), int8_t(127));
-        auto want = guarded(n), got = guarded(n);
-        ref().add(n, a.data(), b.data(), want.data(), p);
-        t->add(n, a.data(), b.data(), got.data(), p);
-        ASSERT_TRUE(same_bytes(got, want, n, 1 << 30))
-            << t->isa << " add n " << n << " multipliers " << p.a_multiplier << " "
-            << p.b_multiplier << " " << p.output_multiplier << " shifts " << p.a_shift << " "
-            << p.b_shift << " " << p.output_shift;
-      }
+    check_add_cases(rng, t->isa, t->add, 6);
+    if (HasFatalFailure()) return;
   }
 }
 
@@ -690,25 +699,9 @@ TEST(QS8FastKernels, AddLutVbmi) {
     GTEST_SKIP() << "no AVX512-VBMI";
   }
   std::mt19937 rng(4242);
+  check_add_cases(rng, "lut", qs8_add_lut__avx512vbmi, 12);
+  if (HasFatalFailure()) return;
   const QS8Kernels& r = ref();
-  for (size_t n : kLengths)
-    for (int rep = 0; rep < 12; ++rep) {
-      const Activation act = rep % 3 == 0 ? Activation::kNone
-                             : rep % 3 == 1 ? Activation::kRelu : Activation::kRelu6;
-      const float sa = random_scale(rng), sb = rep == 4 ? sa : random_scale(rng);
-      const QS8AddParams p = qs8_add_params(sa, rand_int(rng, -128, 127), sb,
-                                            rand_int(rng, -128, 127), random_scale(rng),
-                                            rand_int(rng, -128, 127), act);
-      auto a = random_s8(rng, n), b = random_s8(rng, n);
-      if (rep == 5) std::fill(a.begin(), a.end(), int8_t(-128)), std::fill(b.begin(), b.end(), int8_t(127));
-      auto want = guarded(n), got = guarded(n);
-      r.add(n, a.data(), b.data(), want.data(), p);
-      qs8_add_lut__avx512vbmi(n, a.data(), b.data(), got.data(), p);
-      ASSERT_TRUE(same_bytes(got, want, n, 1 << 30))
-          << "lut add n " << n << " multipliers " << p.a_multiplier << " " << p.b_multiplier
-          << " " << p.output_multiplier << " shifts " << p.a_shift << " " << p.b_shift << " "
-          << p.output_shift;
-    }
   // All 65536 (a, b) pairs, for a few scale mixes.
   const size_t n = 65536;
   std::vector<int8_t> a(n), b(n);

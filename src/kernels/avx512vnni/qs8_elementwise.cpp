@@ -239,7 +239,6 @@ void qs8_add_lut__avx512vbmi(size_t n, const int8_t* a, const int8_t* b, int8_t*
     add_lut_loop<false>(n, a, b, out, p, pa, pb, s.so);
 }
 
-
 void qs8_quantize_f32_s8__avx512vnni(size_t n, const float* in, int8_t* out, float scale,
                                      int32_t zp) {
   quantize<false>(n, in, out, scale, zp);
@@ -253,7 +252,8 @@ void qs8_quantize_f32_u8__avx512vnni(size_t n, const float* in, uint8_t* out, fl
 void qs8_add__avx512vnni(size_t n, const int8_t* a, const int8_t* b, int8_t* out,
                          const QS8AddParams& p) {
   if (n == 0) return;
-  // Tables cost two dozen vector steps per input, about one 64-element step's worth.
+  // Building the two tables (16 vector steps each) costs a few 64-element steps of the loop,
+  // so short runs keep the arithmetic form.
   static const bool vbmi = cpu_features().avx512vbmi;
   if (vbmi && n >= 256) {
     qs8_add_lut__avx512vbmi(n, a, b, out, p);
